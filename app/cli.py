@@ -1,0 +1,173 @@
+"""The ``costshare`` command: serve, migrate, seed, keys, openapi, allocate.
+
+costshare serve [--host 127.0.0.1] [--port 8000]
+costshare migrate
+costshare seed
+costshare keys create --role ROLE [--ministry CODE] [--label TEXT]
+costshare keys revoke PREFIX
+costshare keys list
+costshare openapi
+costshare allocate FILE.json [--format json|table] [--solver highs|cbc]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from sqlmodel import Session
+
+from app.db import get_engine
+from app.settings import get_settings
+
+EXIT_USAGE = 2
+
+
+def alembic_config(database_url: str | None = None):  # type: ignore[no-untyped-def]
+    """Alembic's config for this project; ``database_url`` overrides the settings."""
+    from alembic.config import Config
+
+    ini = Path(os.environ.get("COSTSHARE_ALEMBIC_INI", "alembic.ini"))
+    config = Config(str(ini))
+    config.attributes["skip_logging"] = True
+    if database_url:
+        config.attributes["database_url"] = database_url
+    return config
+
+
+def migrate() -> None:
+    from alembic import command
+
+    command.upgrade(alembic_config(), "head")
+
+
+def _session() -> Session:
+    return Session(get_engine(), expire_on_commit=False)
+
+
+def cmd_seed(_args: argparse.Namespace) -> int:
+    from app.seed import seed
+
+    with _session() as session, session.begin():
+        result = seed(session)
+    print(result.summary())
+    return 0
+
+
+def cmd_migrate(_args: argparse.Namespace) -> int:
+    migrate()
+    print("migrate: database at head")
+    return 0
+
+
+def cmd_keys(args: argparse.Namespace) -> int:
+    from app.services import keys
+
+    with _session() as session, session.begin():
+        if args.action == "create":
+            issued = keys.create(
+                session, role=args.role, ministry_code=args.ministry, label=args.label or ""
+            )
+            print(issued.plaintext)
+        elif args.action == "revoke":
+            keys.revoke(session, args.prefix)
+            print(f"revoked key {args.prefix}")
+        else:
+            for row in keys.listing(session):
+                state = f"revoked {row.revoked_at:%Y-%m-%d}" if row.revoked_at else "active"
+                ministry = row.ministry_code or "-"
+                print(f"{row.prefix}  {row.role:<10} {ministry:<6} {state:<18} {row.label}")
+    return 0
+
+
+def cmd_openapi(_args: argparse.Namespace) -> int:
+    from app.openapi import spec_text
+
+    sys.stdout.write(spec_text())
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from app.services import keys
+
+    with _session() as session, session.begin():
+        issued = keys.first_admin_key(session)
+    base = f"http://{args.host}:{args.port}"
+    if issued is not None:
+        print("An admin API key was created. It is shown this once; keep it safe:")
+        print(f"\n    {issued.plaintext}\n")
+    else:
+        print("Admin key exists (shown when it was created); `costshare keys create` makes more.")
+    print(f"Interactive API docs: {base}/docs", flush=True)
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        log_level=get_settings().log_level.lower(),
+        workers=args.workers,
+    )
+    return 0
+
+
+def cmd_allocate(argv: Sequence[str]) -> int:
+    from allocation.cli import main as allocate_main
+
+    return allocate_main(list(argv))
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="costshare", description=__doc__.splitlines()[0])
+    commands = root.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve the API (creates an admin key once)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(run=cmd_serve)
+
+    commands.add_parser("migrate", help="migrate the database to head").set_defaults(
+        run=cmd_migrate
+    )
+    commands.add_parser("seed", help="load the default data (idempotent)").set_defaults(
+        run=cmd_seed
+    )
+    commands.add_parser("openapi", help="print the OpenAPI spec").set_defaults(run=cmd_openapi)
+    commands.add_parser("allocate", help="run the engine on a scenario file", add_help=False)
+
+    keys = commands.add_parser("keys", help="create, revoke or list API keys")
+    actions = keys.add_subparsers(dest="action", required=True)
+    create = actions.add_parser("create", help="print a new key (shown once)")
+    create.add_argument(
+        "--role", required=True, choices=["admin", "negotiator", "finance", "reader"]
+    )
+    create.add_argument("--ministry", help="the ministry of a finance key, e.g. JenV")
+    create.add_argument("--label", help="who holds the key, for the audit trail")
+    revoke = actions.add_parser("revoke", help="revoke a key by its prefix")
+    revoke.add_argument("prefix")
+    actions.add_parser("list", help="list keys (prefixes only)")
+    keys.set_defaults(run=cmd_keys)
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:1] == ["allocate"]:
+        return cmd_allocate(args_list[1:])
+    args = parser().parse_args(args_list)
+    from app.errors import ServiceError
+
+    try:
+        return int(args.run(args))
+    except ServiceError as exc:
+        print(f"costshare: {exc.detail}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

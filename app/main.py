@@ -1,0 +1,66 @@
+"""The FastAPI application. Built by :func:`create_app`; nothing connects at import time."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+
+from app import __version__, problems
+from app.auth import Unauthenticated
+from app.routers import health, ministries, weight_sets
+from app.settings import get_settings
+
+DESCRIPTION = """
+Splits the yearly cost of **Offlimits** (the Dutch centre against online child abuse) across
+ministries by mandate weights: a base amount plus a per-contact variable component, as the
+113 suicide-prevention line is funded. Amounts are decimal strings in euros with two decimals.
+
+Every route but `/health` needs an API key: `Authorization: Bearer cs_…`.
+Errors are `application/problem+json` (RFC 9457) and name the offending field.
+"""
+
+
+def operation_id(route: APIRoute) -> str:
+    """Stable operation ids: the handler's name, e.g. ``list_ministries``."""
+    return route.name
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+    app = FastAPI(
+        title="costshare",
+        version=__version__,
+        description=DESCRIPTION,
+        generate_unique_id_function=operation_id,
+        openapi_tags=[
+            {"name": "ministries", "description": "Who can carry a share."},
+            {"name": "weight sets", "description": "Mandate weights, versioned and audited."},
+            {"name": "health", "description": "Is the service up."},
+        ],
+    )
+    problems.install(app)
+
+    @app.exception_handler(Unauthenticated)
+    async def _unauthenticated(request: Request, _exc: Unauthenticated) -> JSONResponse:
+        return problems.problem_response(
+            request,
+            status=401,
+            detail="a valid API key is required: send 'Authorization: Bearer cs_…'",
+            slug="unauthenticated",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PATCH"],
+            allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key"],
+            expose_headers=["ETag", "Location", "X-Request-ID"],
+        )
+    app.include_router(health.router)
+    app.include_router(ministries.router)
+    app.include_router(weight_sets.router)
+    return app

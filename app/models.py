@@ -1,0 +1,132 @@
+"""Tables. Alembic owns the schema (see ``migrations/``); these classes describe it for queries.
+
+Money is stored as integer cents (BIGINT) and weights as integer millionths, so neither SQLite
+nor PostgreSQL ever rounds a figure. Timestamps are UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Integer, String, Text, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+ALL_POOLS = "*"
+"""Pool marker of a weight that applies to every pool without a weight of its own."""
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC timestamp on every backend (SQLite drops the zone when storing)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime given; use app.models.utcnow()")
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _ts() -> Any:
+    return Field(default_factory=utcnow, sa_type=UtcDateTime, nullable=False)
+
+
+class Ministry(SQLModel, table=True):
+    __tablename__ = "ministry"
+
+    code: str = Field(primary_key=True, sa_type=String(16))
+    name: str = Field(sa_type=String(200), nullable=False)
+    chapter: str = Field(sa_type=String(8), nullable=False)
+    mandate: str = Field(default="", sa_type=Text, nullable=False)
+    active: bool = Field(default=True, sa_type=Boolean, nullable=False)
+    revision: int = Field(default=1, sa_type=Integer, nullable=False)
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+
+class WeightSet(SQLModel, table=True):
+    __tablename__ = "weight_set"
+    __table_args__ = (UniqueConstraint("name", "version", name="uq_weight_set_name_version"),)
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=Integer)
+    name: str = Field(sa_type=String(120), nullable=False, index=True)
+    version: int = Field(default=1, sa_type=Integer, nullable=False)
+    status: str = Field(default="draft", sa_type=String(16), nullable=False)
+    description: str = Field(default="", sa_type=Text, nullable=False)
+    based_on_id: int | None = Field(default=None, foreign_key="weight_set.id", sa_type=Integer)
+    revision: int = Field(default=1, sa_type=Integer, nullable=False)
+    created_by: str = Field(sa_type=String(64), nullable=False)
+    created_at: datetime = _ts()
+    updated_by: str = Field(sa_type=String(64), nullable=False)
+    updated_at: datetime = _ts()
+
+
+class WeightEntry(SQLModel, table=True):
+    __tablename__ = "weight_entry"
+    __table_args__ = (
+        UniqueConstraint("weight_set_id", "ministry_code", "pool", name="uq_weight_entry_cell"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=Integer)
+    weight_set_id: int = Field(foreign_key="weight_set.id", sa_type=Integer, nullable=False)
+    ministry_code: str = Field(foreign_key="ministry.code", sa_type=String(16), nullable=False)
+    pool: str = Field(default=ALL_POOLS, sa_type=String(32), nullable=False)
+    weight_micros: int = Field(sa_type=BigInteger, nullable=False)
+    rationale: str = Field(default="", sa_type=Text, nullable=False)
+
+
+class WeightSetEvent(SQLModel, table=True):
+    """Append-only history of every change to a weight set (database triggers refuse edits)."""
+
+    __tablename__ = "weight_set_event"
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=Integer)
+    weight_set_id: int = Field(foreign_key="weight_set.id", sa_type=Integer, nullable=False)
+    action: str = Field(sa_type=String(16), nullable=False)
+    actor: str = Field(sa_type=String(64), nullable=False)
+    at: datetime = _ts()
+    before: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    after: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+
+
+class ApiKey(SQLModel, table=True):
+    """An API key. Only the SHA-256 of its secret is kept; the key itself is shown once."""
+
+    __tablename__ = "api_key"
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=Integer)
+    prefix: str = Field(sa_type=String(16), nullable=False, unique=True)
+    secret_sha256: str = Field(sa_type=String(64), nullable=False)
+    role: str = Field(sa_type=String(16), nullable=False)
+    ministry_code: str | None = Field(default=None, foreign_key="ministry.code", sa_type=String(16))
+    label: str = Field(default="", sa_type=String(120), nullable=False)
+    created_at: datetime = _ts()
+    revoked_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class Scenario(SQLModel, table=True):
+    """A stored scenario document, versioned by name like weight sets."""
+
+    __tablename__ = "scenario"
+    __table_args__ = (UniqueConstraint("name", "version", name="uq_scenario_name_version"),)
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=Integer)
+    name: str = Field(sa_type=String(120), nullable=False, index=True)
+    version: int = Field(default=1, sa_type=Integer, nullable=False)
+    description: str = Field(default="", sa_type=Text, nullable=False)
+    weight_set_id: int | None = Field(default=None, foreign_key="weight_set.id", sa_type=Integer)
+    document: dict[str, Any] = Field(sa_type=JSON, nullable=False)
+    revision: int = Field(default=1, sa_type=Integer, nullable=False)
+    created_by: str = Field(sa_type=String(64), nullable=False)
+    created_at: datetime = _ts()

@@ -1,0 +1,1 @@
+"""All queries live here, one module per aggregate; services call these, routers never do."""

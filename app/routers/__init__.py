@@ -1,0 +1,1 @@
+"""HTTP routes. Each handler parses, calls one service, and shapes the answer."""

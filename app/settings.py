@@ -1,0 +1,40 @@
+"""Runtime settings, read from the environment (prefix ``COSTSHARE_``) or ``DATABASE_URL``.
+
+Settings are built on demand by :func:`get_settings`, never at import time, so tests and the
+command line can point the service at another database before anything connects.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SQLITE_PATH = Path("var") / "costshare.sqlite3"
+
+
+class Settings(BaseSettings):
+    """Everything an operator may set; every figure of the brief lives in the database instead."""
+
+    model_config = SettingsConfigDict(env_prefix="COSTSHARE_", extra="ignore")
+
+    database_url: str = Field(
+        default=f"sqlite:///{DEFAULT_SQLITE_PATH}",
+        validation_alias=AliasChoices("DATABASE_URL", "COSTSHARE_DATABASE_URL"),
+        description="SQLAlchemy URL; sqlite:///path or postgresql+psycopg://user@host/db.",
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="Origins allowed to call the API from a browser; empty means CORS is closed.",
+    )
+    max_body_bytes: int = Field(default=1_000_000, ge=1_024)
+    log_level: str = "INFO"
+    sqlite_busy_timeout_ms: int = Field(default=15_000, ge=0)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment on first use."""
+    return Settings()

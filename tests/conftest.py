@@ -1,0 +1,111 @@
+"""Fixtures shared by the service tests: a migrated real database, per-test rollback, keys.
+
+The suite runs against SQLite by default and against PostgreSQL when
+``COSTSHARE_TEST_POSTGRES_URL`` names a server (``.ci/run`` does both).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from app.auth import Role
+from app.db import dispose_engines, engine_for, request_session
+from app.main import create_app
+from app.seed import seed
+from app.services import keys as key_service
+from app.settings import get_settings
+from tests.databases import backend, fresh_database, migrate
+
+
+def pytest_report_header() -> str:
+    return f"costshare database backend: {backend()}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One migrated database for the whole run; each test rolls its changes back."""
+    with fresh_database(tmp_path_factory.mktemp("db")) as url:
+        previous = os.environ.get("DATABASE_URL")
+        os.environ["DATABASE_URL"] = url
+        get_settings.cache_clear()
+        migrate(url)
+        yield url
+        dispose_engines()
+        if previous is None:
+            os.environ.pop("DATABASE_URL", None)
+        else:
+            os.environ["DATABASE_URL"] = previous
+        get_settings.cache_clear()
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Session]:
+    """A session inside a transaction that is rolled back after the test, with default data."""
+    connection = engine_for(database_url).connect()
+    outer = connection.begin()
+    session = Session(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+    seed(session)
+    session.commit()
+    try:
+        yield session
+    finally:
+        session.close()
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def app(db: Session) -> FastAPI:
+    application = create_app()
+
+    def _test_session() -> Iterator[Session]:
+        try:
+            yield db
+        except BaseException:
+            db.rollback()
+            raise
+        db.commit()
+
+    application.dependency_overrides[request_session] = _test_session
+    return application
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+KEY_HOLDERS = {
+    "admin": (Role.ADMIN, None),
+    "negotiator": (Role.NEGOTIATOR, None),
+    "finance_jenv": (Role.FINANCE, "JenV"),
+    "finance_bzk": (Role.FINANCE, "BZK"),
+    "reader": (Role.READER, None),
+}
+
+
+@pytest.fixture
+def keys(db: Session) -> dict[str, str]:
+    """A key per holder in KEY_HOLDERS, plus ``revoked`` (a revoked admin key)."""
+    issued = {
+        holder: key_service.create(db, role=role.value, ministry_code=ministry).plaintext
+        for holder, (role, ministry) in KEY_HOLDERS.items()
+    }
+    revoked = key_service.create(db, role="admin", ministry_code=None)
+    key_service.revoke(db, revoked.prefix)
+    issued["revoked"] = revoked.plaintext
+    db.commit()
+    return issued
+
+
+def auth(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
