@@ -1,0 +1,112 @@
+"""The ``costshare`` command: migrate, seed, keys, and a real server printing its first key."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.databases import fresh_database
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def fresh_url(tmp_path: Path) -> Iterator[str]:
+    with fresh_database(tmp_path) as url:
+        yield url
+
+
+def costshare(url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATABASE_URL": url}
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class TestCommands:
+    def test_migrate_and_seed_twice_then_keys_create_list_and_revoke(self, fresh_url: str):
+        assert costshare(fresh_url, "migrate").returncode == 0
+        first = costshare(fresh_url, "seed")
+        assert "added JenV" in first.stdout
+        assert costshare(fresh_url, "seed").stdout.strip() == "seed: nothing to add"
+        created = costshare(fresh_url, "keys", "create", "--role", "finance", "--ministry", "VWS")
+        assert created.returncode == 0
+        key = created.stdout.strip()
+        assert re.fullmatch(r"cs_[0-9a-f]{8}_[A-Za-z0-9_-]{43}", key)
+        listed = costshare(fresh_url, "keys", "list").stdout
+        prefix = key.split("_")[1]
+        assert prefix in listed and "finance" in listed and "VWS" in listed
+        assert key.split("_", 2)[2] not in listed
+        assert costshare(fresh_url, "keys", "revoke", prefix).returncode == 0
+        assert "revoked" in costshare(fresh_url, "keys", "list").stdout
+
+    def test_a_finance_key_without_a_ministry_is_refused_with_a_reason(self, fresh_url: str):
+        costshare(fresh_url, "migrate")
+        refused = costshare(fresh_url, "keys", "create", "--role", "finance")
+        assert refused.returncode == 2
+        assert "needs --ministry" in refused.stderr
+
+
+class TestServe:
+    def test_first_start_prints_a_key_and_the_docs_url_and_the_key_lists_six_ministries(
+        self, fresh_url: str
+    ):
+        costshare(fresh_url, "migrate")
+        costshare(fresh_url, "seed")
+        port = _free_port()
+        env = {**os.environ, "DATABASE_URL": fresh_url}
+        server = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            assert server.stdout is not None
+            lines = [server.stdout.readline() for _ in range(5)]
+            printed = "".join(lines)
+            key = re.search(r"cs_[0-9a-f]{8}_[A-Za-z0-9_-]{43}", printed)
+            assert key, printed
+            assert f"http://127.0.0.1:{port}/docs" in printed
+            base = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                try:
+                    if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            listed = httpx.get(
+                f"{base}/v1/ministries", headers={"Authorization": f"Bearer {key.group(0)}"}
+            )
+            assert listed.status_code == 200
+            assert listed.json()["total"] == 6
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+            if server.stdout is not None:
+                server.stdout.close()
+        again = costshare(fresh_url, "keys", "list").stdout
+        assert again.count("admin") == 1
