@@ -119,8 +119,13 @@ def _all(status: int) -> dict[str, int]:
 
 
 def _editors(allowed: int) -> dict[str, int]:
-    return {"admin": allowed, "negotiator": allowed, "finance_jenv": 403, "finance_bzk": 403,
-            "reader": 403}
+    return {
+        "admin": allowed,
+        "negotiator": allowed,
+        "finance_jenv": 403,
+        "finance_bzk": 403,
+        "reader": 403,
+    }
 
 
 def _admin_only(allowed: int) -> dict[str, int]:
@@ -166,7 +171,11 @@ class TestRoleMatrix:
     def test_finance_and_reader_lists_leave_drafts_out(
         self, client: TestClient, keys: dict[str, str], weight_set_ids: dict[str, int]
     ):
-        for holder, sees_draft in [("negotiator", True), ("reader", False), ("finance_jenv", False)]:
+        for holder, sees_draft in [
+            ("negotiator", True),
+            ("reader", False),
+            ("finance_jenv", False),
+        ]:
             listed = client.get("/v1/weight-sets", headers=auth(keys[holder])).json()["items"]
             ids = {item["id"] for item in listed}
             assert weight_set_ids["adopted"] in ids

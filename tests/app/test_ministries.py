@@ -14,7 +14,12 @@ class TestMinistries:
         listed = client.get("/v1/ministries", headers=auth(keys["reader"])).json()
         chapters = {m["code"]: m["chapter"] for m in listed["items"]}
         assert chapters == {
-            "JenV": "VI", "BZK": "VII", "EZ": "XIII", "VWS": "XVI", "BZ": "V", "OCW": "VIII"
+            "JenV": "VI",
+            "BZK": "VII",
+            "EZ": "XIII",
+            "VWS": "XVI",
+            "BZ": "V",
+            "OCW": "VIII",
         }
         assert listed["total"] == 6
         assert all(m["mandate"] for m in listed["items"])
@@ -34,9 +39,12 @@ class TestMinistries:
         self, client: TestClient, keys: dict[str, str]
     ):
         admin = auth(keys["admin"])
-        assert client.patch("/v1/ministries/OCW", headers=admin, json={"active": False}).json()[
-            "active"
-        ] is False
+        assert (
+            client.patch("/v1/ministries/OCW", headers=admin, json={"active": False}).json()[
+                "active"
+            ]
+            is False
+        )
         refused = client.post(
             "/v1/weight-sets", headers=admin, json={"name": "x", "weights": {"OCW": 1}}
         )

@@ -37,7 +37,12 @@ class TestCreating:
         assert created["status"] == "draft"
         assert created["version"] == 1
         assert created["weights"] == {
-            "JenV": "3", "BZK": "2", "EZ": "1.5", "VWS": "1.5", "BZ": "1", "OCW": "1"
+            "JenV": "3",
+            "BZK": "2",
+            "EZ": "1.5",
+            "VWS": "1.5",
+            "BZ": "1",
+            "OCW": "1",
         }
         assert created["rationale"] == {"JenV": "Removal of criminal content."}
         assert created["created_by"].endswith("(negotiator)")
@@ -140,7 +145,11 @@ class TestHistory:
         history = negotiator("GET", f"/v1/weight-sets/{set_id}/history").json()
         actions = [(e["version"], e["action"]) for e in history["events"]]
         assert actions == [
-            (1, "created"), (1, "updated"), (1, "adopted"), (2, "revised"), (1, "retired"),
+            (1, "created"),
+            (1, "updated"),
+            (1, "adopted"),
+            (2, "revised"),
+            (1, "retired"),
             (2, "adopted"),
         ]
         update = history["events"][1]
