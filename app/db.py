@@ -10,6 +10,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+from fastapi import Request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
@@ -65,7 +66,10 @@ def _make_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _sqlite_begin(connection):  # type: ignore[no-untyped-def]
-        connection.exec_driver_sql("BEGIN")
+        # Writers take the write lock when they begin (waiting up to the busy timeout) instead
+        # of failing later when a read transaction tries to become a write transaction.
+        immediate = connection.get_execution_options().get(WRITE_INTENT, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
 
@@ -74,9 +78,22 @@ def get_engine() -> Engine:
     return engine_for(get_settings().database_url)
 
 
-def request_session() -> Iterator[Session]:
+WRITE_INTENT = "costshare_write_intent"
+"""Execution option: this transaction will write, so SQLite should lock at BEGIN."""
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def session_for(*, writes: bool) -> Session:
+    """A session; ``writes`` makes SQLite take its write lock at the start of the transaction."""
+    engine = get_engine()
+    bind = engine.execution_options(**{WRITE_INTENT: True}) if writes else engine
+    return Session(bind, expire_on_commit=False)
+
+
+def request_session(request: Request) -> Iterator[Session]:
     """One session per request, committed once after the handler returned without error."""
-    with Session(get_engine(), expire_on_commit=False) as session:
+    with session_for(writes=request.method not in SAFE_METHODS) as session:
         try:
             yield session
         except BaseException:

@@ -130,3 +130,52 @@ class Scenario(SQLModel, table=True):
     revision: int = Field(default=1, sa_type=Integer, nullable=False)
     created_by: str = Field(sa_type=String(64), nullable=False)
     created_at: datetime = _ts()
+
+
+class AllocationReport(SQLModel, table=True):
+    """One immutable allocation report; ``body`` is its canonical JSON, hashed into the chain.
+
+    ``id`` is the report's place in the chain (1, 2, 3, …), assigned under the chain lock, so a
+    gap or a reordering is visible. Database triggers refuse UPDATE and DELETE.
+    """
+
+    __tablename__ = "allocation_report"
+
+    id: int = Field(primary_key=True, sa_type=Integer, sa_column_kwargs={"autoincrement": False})
+    year: int = Field(sa_type=Integer, nullable=False, index=True)
+    rule: str = Field(sa_type=String(16), nullable=False)
+    status: str = Field(sa_type=String(16), nullable=False)
+    scenario_id: int | None = Field(default=None, foreign_key="scenario.id", sa_type=Integer)
+    body: str = Field(sa_type=Text, nullable=False)
+    input_hash: str = Field(sa_type=String(80), nullable=False)
+    report_hash: str = Field(sa_type=String(80), nullable=False, unique=True)
+    prev_hash: str | None = Field(default=None, sa_type=String(80))
+    created_by: str = Field(sa_type=String(64), nullable=False)
+    created_at: datetime = _ts()
+    idempotency_scope: str | None = Field(default=None, sa_type=String(300), unique=True)
+    request_fingerprint: str | None = Field(default=None, sa_type=String(80))
+
+
+class ReportChain(SQLModel, table=True):
+    """The head of the report chain: one row, locked by every append."""
+
+    __tablename__ = "report_chain"
+
+    id: int = Field(default=1, primary_key=True, sa_type=Integer)
+    length: int = Field(default=0, sa_type=Integer, nullable=False)
+    head_hash: str | None = Field(default=None, sa_type=String(80))
+
+
+class Publication(SQLModel, table=True):
+    """Append-only record of reports made official for their year; the newest one counts."""
+
+    __tablename__ = "publication"
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=Integer)
+    year: int = Field(sa_type=Integer, nullable=False, index=True)
+    report_id: int = Field(foreign_key="allocation_report.id", sa_type=Integer, nullable=False)
+    supersedes_report_id: int | None = Field(
+        default=None, foreign_key="allocation_report.id", sa_type=Integer
+    )
+    actor: str = Field(sa_type=String(64), nullable=False)
+    at: datetime = _ts()

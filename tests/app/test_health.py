@@ -1,4 +1,7 @@
+from alembic.script import ScriptDirectory
 from fastapi.testclient import TestClient
+
+from app.cli import alembic_config
 
 
 class TestHealth:
@@ -7,7 +10,7 @@ class TestHealth:
         assert response.status_code == 200
         body = response.json()
         assert body["database"] == "reachable"
-        assert body["migration"] == "0001"
+        assert body["migration"] == ScriptDirectory.from_config(alembic_config()).get_current_head()
 
     def test_needs_no_key(self, client: TestClient):
         assert (
