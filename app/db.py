@@ -43,13 +43,18 @@ def dispose_engines() -> None:
         _engines.clear()
 
 
+def ensure_sqlite_folder(url: str) -> None:
+    """Create the folder of a SQLite file (``var/`` by default) before the first migration."""
+    if is_sqlite(url):
+        database = make_url(url).database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+
 def _make_engine(url: str) -> Engine:
-    """SQLite files get their folder created and the pragmas of a small server database."""
+    """SQLite gets the pragmas of a small server database; PostgreSQL a checked pool."""
     if not is_sqlite(url):
         return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
-    database = make_url(url).database
-    if database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
     busy_ms = get_settings().sqlite_busy_timeout_ms
 

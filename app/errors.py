@@ -35,6 +35,10 @@ class PreconditionFailed(ServiceError):
     """Raised when If-Match does not match the object's current ETag."""
 
 
+class PreconditionRequired(ServiceError):
+    """Raised when an edit does not say, with If-Match, which revision it was based on."""
+
+
 class InvalidInput(ServiceError):
     """Raised when a field is wrong in a way only the service can see (e.g. unknown ministry)."""
 

@@ -9,7 +9,8 @@ from fastapi.routing import APIRoute
 
 from app import __version__, problems
 from app.auth import Unauthenticated
-from app.routers import health, ministries, weight_sets
+from app.middleware import BodyGuard, RequestContext, configure_logging
+from app.routers import allocations, figures, health, ministries, scenarios, weight_sets
 from app.settings import get_settings
 
 DESCRIPTION = """
@@ -29,6 +30,7 @@ def operation_id(route: APIRoute) -> str:
 
 def create_app() -> FastAPI:
     settings = get_settings()
+    configure_logging(settings.log_level)
     app = FastAPI(
         title="costshare",
         version=__version__,
@@ -37,6 +39,10 @@ def create_app() -> FastAPI:
         openapi_tags=[
             {"name": "ministries", "description": "Who can carry a share."},
             {"name": "weight sets", "description": "Mandate weights, versioned and audited."},
+            {"name": "scenarios", "description": "Stored allocation problems, versioned."},
+            {"name": "allocations", "description": "Immutable, chained allocation reports."},
+            {"name": "figures", "description": "Shares, comparisons and the budget table."},
+            {"name": "audit", "description": "Verification of the report chain."},
             {"name": "health", "description": "Is the service up."},
         ],
     )
@@ -60,7 +66,12 @@ def create_app() -> FastAPI:
             allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key"],
             expose_headers=["ETag", "Location", "X-Request-ID"],
         )
+    app.add_middleware(BodyGuard, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContext)
     app.include_router(health.router)
     app.include_router(ministries.router)
     app.include_router(weight_sets.router)
+    app.include_router(scenarios.router)
+    app.include_router(allocations.router)
+    app.include_router(figures.router)
     return app

@@ -75,6 +75,7 @@ _SERVICE_STATUS: dict[type[errors.ServiceError], tuple[int, str]] = {
     errors.Forbidden: (403, "forbidden"),
     errors.Conflict: (409, "conflict"),
     errors.PreconditionFailed: (412, "stale-revision"),
+    errors.PreconditionRequired: (428, "if-match-required"),
     errors.InvalidInput: (422, "invalid-input"),
 }
 

@@ -143,3 +143,252 @@ class Health(BaseModel):
     database: str = Field(examples=["reachable"])
     migration: str | None = Field(examples=["0001"])
     version: str = Field(examples=["0.1.0"])
+
+
+# ---------------------------------------------------------------- scenarios
+
+SCENARIO_EXAMPLE: dict[str, Any] = {
+    "year": 2027,
+    "rule": "constrained",
+    "base": "5000000.00",
+    "weights": {"JenV": 3, "BZK": 2, "EZ": "1.5", "VWS": "1.5", "BZ": 1, "OCW": 1},
+    "variable": [
+        {
+            "channel": "hulplijn",
+            "rate_per_contact": "25.00",
+            "contacts": 15685,
+            "reference_contacts": 12065,
+            "weights": {"JenV": 2, "BZK": 1, "VWS": 1},
+        }
+    ],
+    "constraints": {"max_share": "0.40", "floors": {"JenV": "1000000.00"}},
+}
+
+
+class ScenarioCreate(Strict):
+    """A scenario: the engine's document (see docs/scenario.md). Instead of ``weights`` it may
+    name a stored weight set: ``"weight_set": {"id": 1}``."""
+
+    name: ShortText = Field(examples=["Offlimits 2027, mandate weights"])
+    description: LongText = ""
+    document: dict[str, Any] = Field(examples=[SCENARIO_EXAMPLE])
+
+
+class ScenarioRevise(Strict):
+    description: LongText | None = None
+    document: dict[str, Any] = Field(examples=[SCENARIO_EXAMPLE])
+
+
+class ScenarioOut(BaseModel):
+    id: int
+    name: str
+    version: int
+    description: str
+    weight_set_id: int | None
+    document: dict[str, Any]
+    created_by: str
+    created_at: datetime
+
+
+class ScenarioList(BaseModel):
+    items: list[ScenarioOut]
+    total: int
+    limit: int
+    offset: int
+
+
+# ---------------------------------------------------------------- allocations
+
+
+class Rule(StrEnum):
+    PROPORTIONAL = "proportional"
+    EQUAL = "equal"
+    CONSTRAINED = "constrained"
+
+
+class Solver(StrEnum):
+    HIGHS = "highs"
+    CBC = "cbc"
+
+
+class AllocationCreate(Strict):
+    """Run the engine on a stored scenario (``scenario_id``) or an inline ``scenario``."""
+
+    scenario_id: int | None = Field(default=None, ge=1, examples=[1])
+    scenario: dict[str, Any] | None = Field(default=None, examples=[SCENARIO_EXAMPLE])
+    rule: Rule | None = Field(default=None, description="Overrides the scenario's rule.")
+    solver: Solver = Solver.HIGHS
+    year: int | None = Field(
+        default=None, ge=2000, le=2100, description="A year of the scenario's projection."
+    )
+
+
+class ReportLine(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    ministry: str = Field(examples=["JenV"])
+    total: str = Field(examples=["850319.60"])
+    pools: dict[str, str]
+    target: str
+    deviation: str
+    share: str
+    binding: list[str]
+
+
+class Publication(BaseModel):
+    state: str = Field(examples=["published", "superseded", "unpublished"])
+    published_at: str | None = None
+    published_by: str | None = None
+    superseded_by: int | None = None
+
+
+class AllocationReportOut(BaseModel):
+    """An immutable allocation report: result, explanation, input snapshot and chain hashes."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: int
+    status: str = Field(examples=["optimal", "infeasible"])
+    rule: str
+    year: int
+    total: str = Field(examples=["5101917.57"])
+    pools: dict[str, str]
+    lines: list[ReportLine]
+    problems: list[str]
+    explanation: list[str]
+    input_hash: str
+    report_hash: str
+    prev_hash: str | None
+    created_at: str
+    created_by: str
+    snapshot: dict[str, Any]
+    publication: Publication
+
+
+class AllocationList(BaseModel):
+    items: list[AllocationReportOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class ReportVerification(BaseModel):
+    id: int
+    valid: bool
+    checks: dict[str, bool] = Field(
+        examples=[{"report_hash": True, "prev_hash": True, "input_hash": True, "result": True}]
+    )
+    problems: list[str]
+
+
+class ChainVerification(BaseModel):
+    valid: bool
+    length: int
+    checked: int
+    head_hash: str | None
+    first_broken: dict[str, Any] | None = Field(
+        examples=[{"id": 7, "reason": "its body does not hash to its report_hash"}]
+    )
+
+
+class PublicationOut(BaseModel):
+    id: int
+    year: int
+    report_id: int
+    supersedes_report_id: int | None
+    actor: str
+    at: datetime
+
+
+class PublicationList(BaseModel):
+    items: list[PublicationOut]
+
+
+# ---------------------------------------------------------------- figures
+
+
+class ReportLink(BaseModel):
+    id: int
+    report_hash: str
+    href: str = Field(examples=["/v1/allocations/3"])
+
+
+class ShareOut(BaseModel):
+    """One ministry's line of the allocation published for a year."""
+
+    model_config = ConfigDict(extra="allow")
+
+    ministry: str
+    name: str
+    chapter: str
+    year: int
+    total: str
+    pools: dict[str, str]
+    target: str
+    deviation: str
+    share: str
+    binding: list[str]
+    allocation_total: str
+    rule: str
+    report: ReportLink
+
+
+class ComparisonCreate(Strict):
+    """Compare one scenario under several rules, or two stored reports (``report_ids``)."""
+
+    scenario_id: int | None = Field(default=None, ge=1)
+    scenario: dict[str, Any] | None = Field(default=None, examples=[SCENARIO_EXAMPLE])
+    rules: list[Rule] = Field(
+        default_factory=lambda: [Rule.PROPORTIONAL, Rule.EQUAL, Rule.CONSTRAINED],
+        min_length=1,
+        max_length=3,
+    )
+    solver: Solver = Solver.HIGHS
+    report_ids: list[int] | None = Field(default=None, min_length=2, max_length=2)
+
+
+class Difference(BaseModel):
+    eur: str = Field(examples=["-12500.00"])
+    pct: str | None = Field(examples=["-1.47"])
+
+
+class ComparisonRow(BaseModel):
+    ministry: str
+    name: str
+    amounts: dict[str, str | None]
+    differences: dict[str, Difference | None]
+
+
+class ComparisonColumn(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    key: str
+    status: str
+    total: str
+
+
+class ComparisonOut(BaseModel):
+    baseline: str
+    columns: list[ComparisonColumn]
+    rows: list[ComparisonRow]
+
+
+class BudgetRow(BaseModel):
+    ministry: str
+    name: str
+    chapter: str
+    amounts: dict[str, int | None]
+
+
+class BudgetTable(BaseModel):
+    """Published amounts per ministry and year in thousands of euros ("x € 1.000")."""
+
+    from_: int = Field(alias="from", serialization_alias="from")
+    to: int
+    unit: str
+    rounding: str
+    years: list[int]
+    missing_years: list[int]
+    reports: dict[str, int]
+    rows: list[BudgetRow]
+    totals: dict[str, int | None]

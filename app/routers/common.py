@@ -26,6 +26,7 @@ WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
     **READ_ERRORS,
     409: _problem("The object's state does not allow this (e.g. it is adopted)."),
     412: _problem("If-Match names a revision that is no longer current."),
+    428: _problem("The edit needs If-Match with the ETag of the last GET."),
     413: _problem("The request body is too large."),
 }
 
@@ -41,5 +42,5 @@ Limit = Annotated[int, Query(ge=1, le=100, description="Page size (at most 100).
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 
 
-def set_etag(response: Response, revision: int) -> None:
+def set_etag(response: Response, revision: int | str) -> None:
     response.headers["ETag"] = etag(revision)

@@ -6,16 +6,21 @@ racing from the same revision exactly one wins and the other is told to reload.
 
 from __future__ import annotations
 
-from app.errors import PreconditionFailed
+from app.errors import PreconditionFailed, PreconditionRequired
 
 
-def etag(revision: int) -> str:
+def etag(revision: int | str) -> str:
     return f'W/"{revision}"'
 
 
-def check_revision(if_match: str | None, current: int, *, what: str) -> None:
-    """Refuse when ``If-Match`` is present and names another revision than ``current``."""
-    if if_match is None or if_match.strip() == "*":
+def check_revision(if_match: str | None, current: int | str, *, what: str) -> None:
+    """Refuse an edit without ``If-Match`` (428) or naming another revision (412)."""
+    if if_match is None or not if_match.strip():
+        raise PreconditionRequired(
+            f"send If-Match with the ETag of your last GET of {what}, so that no one else's "
+            "change is overwritten"
+        )
+    if if_match.strip() == "*":
         return
     offered = {tag.strip().removeprefix("W/").strip('"') for tag in if_match.split(",")}
     if str(current) not in offered:

@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from app.auth import Principal, Role
 from app.schemas import WeightSetCreate
-from app.services import weight_sets
+from app.services import allocations, weight_sets
 from tests.conftest import auth
 
 OPEN_ROUTES = {("GET", "/health")}
@@ -99,9 +99,22 @@ def weight_set_ids(db: Session) -> dict[str, int]:
     base = {"JenV": "2", "BZK": "1"}
     draft = weight_sets.create(db, EDITOR, WeightSetCreate(name="draft set", weights=base))
     adopted = weight_sets.create(db, EDITOR, WeightSetCreate(name="adopted set", weights=base))
-    weight_sets.adopt(db, EDITOR, adopted.row.id or 0, if_match=None)
+    weight_sets.adopt(db, EDITOR, adopted.row.id or 0, if_match="*")
     db.commit()
     return {"draft": draft.row.id or 0, "adopted": adopted.row.id or 0}
+
+
+@pytest.fixture
+def report_ids(db: Session) -> dict[str, int]:
+    """One published report (2027) and one that is not published."""
+    request = allocations.RunRequest(
+        scenario_id=1, scenario=None, rule=None, solver="highs", year=None
+    )
+    published, _ = allocations.run(db, EDITOR, request, idempotency_key=None)
+    draft, _ = allocations.run(db, EDITOR, request, idempotency_key=None)
+    allocations.publish(db, EDITOR, published.row.id, if_match="*")
+    db.commit()
+    return {"published": published.row.id, "unpublished": draft.row.id}
 
 
 @dataclass(frozen=True)
@@ -132,6 +145,10 @@ def _admin_only(allowed: int) -> dict[str, int]:
     return {**_all(403), "admin": allowed}
 
 
+def _own_ministry(allowed: int) -> dict[str, int]:
+    return {**_all(allowed), "finance_bzk": 403}
+
+
 SZW = {"code": "SZW", "name": "Sociale Zaken en Werkgelegenheid", "chapter": "XV"}
 FOUNDATION_MATRIX = [
     Case("GET", "/v1/ministries", _all(200)),
@@ -151,22 +168,65 @@ FOUNDATION_MATRIX = [
 ]
 
 
+SMALL_SCENARIO = {"year": 2027, "base": "1000.00", "weights": {"JenV": 1, "BZK": 1}}
+REPORTS_MATRIX = [
+    Case("GET", "/v1/scenarios", _editors(200)),
+    Case("POST", "/v1/scenarios", _editors(201), {"name": "s", "document": SMALL_SCENARIO}),
+    Case("GET", "/v1/scenarios/1", _editors(200)),
+    Case("POST", "/v1/scenarios/1/revisions", _editors(201), {"document": SMALL_SCENARIO}),
+    Case("GET", "/v1/allocations", _all(200)),
+    Case("POST", "/v1/allocations", _editors(201), {"scenario": SMALL_SCENARIO}),
+    Case("GET", "/v1/allocations/{published}", _all(200)),
+    Case("GET", "/v1/allocations/{unpublished}", _editors(200)),
+    Case("GET", "/v1/allocations/{published}/export?format=xlsx", _all(200)),
+    Case("GET", "/v1/allocations/{unpublished}/export?format=csv", _editors(200)),
+    Case("GET", "/v1/allocations/{published}/verify", _all(200)),
+    Case("GET", "/v1/allocations/{unpublished}/verify", _editors(200)),
+    Case("POST", "/v1/allocations/{unpublished}/publish", _editors(200)),
+    Case("GET", "/v1/publications", _all(200)),
+    Case("GET", "/v1/audit/verify", _editors(200)),
+    Case("GET", "/v1/ministries/JenV/share?year=2027", _own_ministry(200)),
+    Case("GET", "/v1/ministries/BZK/share?year=2027", {**_all(200), "finance_jenv": 403}),
+    Case("POST", "/v1/comparisons", _editors(200), {"scenario": SMALL_SCENARIO}),
+    Case("GET", "/v1/budget-table?from=2027&to=2031", _all(200)),
+]
+ROLE_MATRIX = FOUNDATION_MATRIX + REPORTS_MATRIX
+
+
 class TestRoleMatrix:
     @pytest.mark.parametrize("holder", ROLES)
-    @pytest.mark.parametrize("case", FOUNDATION_MATRIX, ids=lambda c: f"{c.method} {c.path}")
+    @pytest.mark.parametrize("case", ROLE_MATRIX, ids=lambda c: f"{c.method} {c.path}")
     def test_each_role_gets_the_promised_status(
         self,
         client: TestClient,
         keys: dict[str, str],
         weight_set_ids: dict[str, int],
+        report_ids: dict[str, int],
         case: Case,
         holder: str,
     ):
-        path = case.path.format(**weight_set_ids)
-        response = client.request(case.method, path, headers=auth(keys[holder]), json=case.body)
+        path = case.path.format(**weight_set_ids, **report_ids)
+        headers = {**auth(keys[holder]), "If-Match": "*"}
+        response = client.request(case.method, path, headers=headers, json=case.body)
         assert response.status_code == case.expected[holder], response.text
         if response.status_code >= 400:
             assert response.headers["content-type"] == "application/problem+json"
+
+    def test_the_matrix_covers_every_operation(self, app: FastAPI):
+        covered = {(c.method, c.path.split("?")[0]) for c in ROLE_MATRIX}
+        normalised = {(m, re.sub(r"{(draft|adopted)}", "{weight_set_id}", p)) for m, p in covered}
+        normalised = {
+            (m, re.sub(r"{(published|unpublished)}", "{report_id}", p)) for m, p in normalised
+        }
+        normalised = {
+            (m, p.replace("/1", "/{scenario_id}", 1) if "scenarios/1" in p else p)
+            for m, p in normalised
+        }
+        normalised = {
+            (m, re.sub(r"/ministries/(JenV|OCW|BZK)", "/ministries/{code}", p))
+            for m, p in normalised
+        }
+        assert set(_every_operation(app)) <= normalised
 
     def test_finance_and_reader_lists_leave_drafts_out(
         self, client: TestClient, keys: dict[str, str], weight_set_ids: dict[str, int]

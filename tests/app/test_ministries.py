@@ -65,7 +65,9 @@ class TestMinistries:
 
     def test_the_code_cannot_be_changed(self, client: TestClient, keys: dict[str, str]):
         response = client.patch(
-            "/v1/ministries/JenV", headers=auth(keys["admin"]), json={"code": "JV"}
+            "/v1/ministries/JenV",
+            headers={**auth(keys["admin"]), "If-Match": "*"},
+            json={"code": "JV"},
         )
         assert response.status_code == 422
         assert response.json()["errors"][0]["field"] == "code"

@@ -20,6 +20,11 @@ def negotiator(client: TestClient, keys: dict[str, str]):
     headers = auth(keys["negotiator"])
 
     def call(method: str, path: str, body: Any = None, **extra: str):
+        """Edits carry the ETag of a fresh GET unless the test gives its own If-Match."""
+        if method == "PATCH" or path.endswith("/adopt"):
+            if "If-Match" not in extra:
+                target = path.removesuffix("/adopt")
+                extra["If-Match"] = client.get(target, headers=headers).headers.get("etag", "")
         return client.request(method, path, headers={**headers, **extra}, json=body)
 
     return call
@@ -85,6 +90,31 @@ class TestEditingDrafts:
         assert second.status_code == 412
         assert "revision 2" in second.json()["detail"]
         assert negotiator("GET", path).json()["weights"]["BZK"] == "5"
+
+
+class TestConcurrentEditors:
+    def test_an_edit_without_if_match_is_refused_with_428(
+        self, client: TestClient, keys, negotiator
+    ):
+        created = _create(negotiator)
+        response = client.patch(
+            f"/v1/weight-sets/{created['id']}",
+            headers=auth(keys["negotiator"]),
+            json={"weights": {"BZK": 5}},
+        )
+        assert response.status_code == 428
+        assert "If-Match" in response.json()["detail"]
+
+    def test_of_two_editors_from_the_same_revision_exactly_one_wins(self, negotiator):
+        created = _create(negotiator)
+        path = f"/v1/weight-sets/{created['id']}"
+        etag = negotiator("GET", path).headers["etag"]
+        first = negotiator("PATCH", path, {"weights": {"BZK": 5}}, **{"If-Match": etag})
+        second = negotiator("PATCH", path, {"weights": {"EZ": 9}}, **{"If-Match": etag})
+        assert sorted([first.status_code, second.status_code]) == [200, 412]
+        assert "fetch it again" in second.json()["detail"]
+        final = negotiator("GET", path).json()["weights"]
+        assert (final["BZK"], final["EZ"]) == ("5", "1.5")
 
 
 class TestAdopting:

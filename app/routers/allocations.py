@@ -1,0 +1,223 @@
+"""Allocation runs: immutable, chained reports; exports; verification; publication."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Header, Query, Response, status
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
+
+from app import exports
+from app.auth import Caller, Editor
+from app.routers.common import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    DbSession,
+    IfMatch,
+    Limit,
+    Offset,
+    set_etag,
+)
+from app.schemas import (
+    AllocationCreate,
+    AllocationList,
+    AllocationReportOut,
+    ChainVerification,
+    PublicationList,
+    PublicationOut,
+    ReportVerification,
+)
+from app.services import allocations as service
+from app.services import audit
+
+router = APIRouter(tags=["allocations"])
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def report_document(view: service.ReportView) -> dict[str, object]:
+    return {**view.body, "report_hash": view.row.report_hash, "publication": view.publication}
+
+
+def _out(view: service.ReportView) -> AllocationReportOut:
+    return AllocationReportOut.model_validate(report_document(view))
+
+
+@router.get(
+    "/v1/allocations",
+    summary="List allocation reports",
+    response_model=AllocationList,
+    responses=READ_ERRORS,
+)
+def list_allocations(
+    session: DbSession,
+    caller: Caller,
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> AllocationList:
+    """Newest first. Finance and reader keys see published (and superseded) reports only."""
+    views, total = service.page(session, caller, year=year, limit=limit, offset=offset)
+    return AllocationList(items=[_out(v) for v in views], total=total, limit=limit, offset=offset)
+
+
+@router.post(
+    "/v1/allocations",
+    summary="Run an allocation and store its report",
+    response_model=AllocationReportOut,
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        **WRITE_ERRORS,
+        200: {"model": AllocationReportOut, "description": "A replay of an Idempotency-Key."},
+    },
+)
+def create_allocation(
+    body: AllocationCreate,
+    session: DbSession,
+    editor: Editor,
+    response: Response,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            max_length=200,
+            description="Retrying with the same key and body returns the same report.",
+        ),
+    ] = None,
+) -> AllocationReportOut:
+    """Runs the engine and appends an immutable report to the chain. An infeasible input is
+    stored too, with its problems named in euros (status `infeasible`)."""
+    request = service.RunRequest(
+        scenario_id=body.scenario_id,
+        scenario=body.scenario,
+        rule=body.rule.value if body.rule else None,
+        solver=body.solver.value,
+        year=body.year,
+    )
+    view, created = service.run(session, editor, request, idempotency_key=idempotency_key)
+    response.headers["Location"] = f"/v1/allocations/{view.row.id}"
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return _out(view)
+
+
+@router.get(
+    "/v1/allocations/{report_id}",
+    summary="Get one allocation report",
+    response_model=AllocationReportOut,
+    responses=READ_ERRORS,
+)
+def get_allocation(
+    report_id: int, session: DbSession, caller: Caller, response: Response
+) -> AllocationReportOut:
+    """The ETag names the publication state of the report's year; publishing needs it."""
+    view = service.get(session, caller, report_id)
+    set_etag(response, service.publication_revision(session, view.row.year))
+    return _out(view)
+
+
+@router.get(
+    "/v1/allocations/{report_id}/export",
+    summary="Export a report as JSON, CSV, XLSX or printable HTML",
+    response_class=Response,
+    responses={
+        **READ_ERRORS,
+        200: {
+            "description": "The report in the asked format.",
+            "content": {
+                "application/json": {},
+                "text/csv": {},
+                XLSX: {},
+                "text/html": {},
+            },
+        },
+    },
+)
+def export_allocation(
+    report_id: int,
+    session: DbSession,
+    caller: Caller,
+    format: Annotated[Literal["json", "csv", "xlsx", "html"], Query()] = "json",
+) -> Response:
+    """CSV: one row per ministry and pool plus a totals row; XLSX: inputs, results and
+    explanation sheets with euro formats; HTML: a printable page with a chart per ministry."""
+    document = report_document(service.get(session, caller, report_id))
+    filename = f"costshare-report-{report_id}"
+    disposition = {"Content-Disposition": f'attachment; filename="{filename}.{format}"'}
+    if format == "csv":
+        return PlainTextResponse(
+            exports.report_csv(document), media_type="text/csv", headers=disposition
+        )
+    if format == "xlsx":
+        return Response(exports.report_xlsx(document), media_type=XLSX, headers=disposition)
+    if format == "html":
+        return HTMLResponse(exports.report_html(document))
+    return JSONResponse(document, headers=disposition)
+
+
+@router.get(
+    "/v1/allocations/{report_id}/verify",
+    summary="Recompute a report from its snapshot and check its hashes",
+    response_model=ReportVerification,
+    responses=READ_ERRORS,
+)
+def verify_allocation(report_id: int, session: DbSession, caller: Caller) -> ReportVerification:
+    check = audit.verify_report(session, caller, report_id)
+    return ReportVerification(
+        id=report_id, valid=check.valid, checks=check.checks, problems=check.problems
+    )
+
+
+@router.post(
+    "/v1/allocations/{report_id}/publish",
+    summary="Publish a report as the official one for its year",
+    response_model=AllocationReportOut,
+    responses=WRITE_ERRORS,
+)
+def publish_allocation(
+    report_id: int,
+    session: DbSession,
+    editor: Editor,
+    response: Response,
+    if_match: IfMatch = None,
+) -> AllocationReportOut:
+    """The report published before it for the same year becomes superseded; both stay.
+    Send If-Match with the ETag of your last GET of the report."""
+    view = service.publish(session, editor, report_id, if_match=if_match)
+    set_etag(response, service.publication_revision(session, view.row.year))
+    return _out(view)
+
+
+@router.get(
+    "/v1/publications",
+    summary="Publication history",
+    response_model=PublicationList,
+    responses=READ_ERRORS,
+)
+def list_publications(
+    session: DbSession,
+    _caller: Caller,
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+) -> PublicationList:
+    rows = service.publications(session, year=year)
+    return PublicationList(
+        items=[PublicationOut.model_validate(r, from_attributes=True) for r in rows]
+    )
+
+
+@router.get(
+    "/v1/audit/verify",
+    summary="Verify the whole report chain",
+    response_model=ChainVerification,
+    tags=["audit"],
+    responses=READ_ERRORS,
+)
+def verify_chain(session: DbSession, _editor: Editor) -> ChainVerification:
+    """Walks every report in order and names the first broken link."""
+    check = audit.verify_chain(session)
+    return ChainVerification(
+        valid=check.valid,
+        length=check.length,
+        checked=check.checked,
+        head_hash=check.head_hash,
+        first_broken=check.first_broken,
+    )

@@ -1,0 +1,251 @@
+"""Use cases on allocation runs: run the engine, chain and store the report, read, verify,
+publish.
+
+A report's body is canonical JSON holding the engine's result, the fully resolved input
+snapshot, who made it and when, and ``prev_hash``: the hash of the report stored before it.
+``report_hash`` is the SHA-256 of that body. Appending takes the chain lock, so concurrent runs
+queue and the chain stays linear; the append is part of the request's single transaction, so a
+crash leaves either the whole report or nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session
+
+import allocation
+from allocation.report import canonical_json, sha256_of
+from app.auth import Principal
+from app.errors import Conflict, Forbidden, InvalidInput, NotFound
+from app.models import AllocationReport, Publication, utcnow
+from app.repositories import reports as repo
+from app.services import scenarios
+from app.services.revisions import check_revision
+
+PUBLISHED, SUPERSEDED, UNPUBLISHED = "published", "superseded", "unpublished"
+
+
+@dataclass(frozen=True, slots=True)
+class RunRequest:
+    """What to run: a stored scenario or an inline document, with an optional rule and year."""
+
+    scenario_id: int | None
+    scenario: dict[str, Any] | None
+    rule: str | None
+    solver: str
+    year: int | None
+
+    def fingerprint(self) -> str:
+        return sha256_of(
+            {
+                "scenario_id": self.scenario_id,
+                "scenario": self.scenario,
+                "rule": self.rule,
+                "solver": self.solver,
+                "year": self.year,
+            }
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ReportView:
+    """A stored report: its row, its parsed body, and where it stands in publication."""
+
+    row: AllocationReport
+    body: dict[str, Any]
+    publication: dict[str, Any]
+
+
+# ---------------------------------------------------------------- running
+
+
+def engine_result(scenario: allocation.Scenario, *, solver: str, year: int | None) -> Any:
+    """The engine's report for ``year`` of the scenario (its own year when None)."""
+    if year is None or year == scenario.year:
+        return allocation.allocate(scenario, solver=solver)
+    years = allocation.allocate_years(scenario, solver=solver)
+    for report in years.reports:
+        if report.year == year:
+            return report
+    available = ", ".join(str(r.year) for r in years.reports)
+    raise InvalidInput("year", f"the scenario covers {available}; {year} is not among them")
+
+
+def resolve_request(
+    session: Session, principal: Principal, request: RunRequest
+) -> tuple[scenarios.Resolved, dict[str, Any] | None]:
+    if (request.scenario_id is None) == (request.scenario is None):
+        raise InvalidInput("scenario_id", "give either scenario_id or scenario, not both or none")
+    reference = None
+    if request.scenario_id is not None:
+        stored = scenarios.get(session, request.scenario_id)
+        document: Any = stored.document
+        reference = {"id": stored.id, "name": stored.name, "version": stored.version}
+        field = "scenario_id"
+    else:
+        document = request.scenario
+        field = "scenario"
+    if request.rule is not None and isinstance(document, dict):
+        document = {**document, "rule": request.rule}
+    return scenarios.resolve(session, principal, document, field=field), reference
+
+
+def run(
+    session: Session,
+    principal: Principal,
+    request: RunRequest,
+    *,
+    idempotency_key: str | None,
+) -> tuple[ReportView, bool]:
+    """Run the engine and append the report to the chain. Returns the report and whether it
+    was created now (False: an earlier request with the same Idempotency-Key made it)."""
+    scope = f"{principal.key_prefix}:{idempotency_key}" if idempotency_key else None
+    if scope is not None:
+        earlier = _replay(session, principal, scope, request)
+        if earlier is not None:
+            return earlier, False
+    resolved, reference = resolve_request(session, principal, request)
+    result = engine_result(resolved.scenario, solver=request.solver, year=request.year)
+    engine_body = result.to_dict()
+    chain = repo.lock_chain(session)
+    if scope is not None:
+        earlier = _replay(session, principal, scope, request)
+        if earlier is not None:
+            return earlier, False
+    created_at = utcnow()
+    body = {
+        **engine_body,
+        "id": chain.length + 1,
+        "prev_hash": chain.head_hash,
+        "created_at": created_at.isoformat(),
+        "created_by": principal.actor,
+        "scenario_ref": reference,
+        "snapshot": resolved.snapshot,
+        "request": {"solver": request.solver, "year": request.year},
+    }
+    report_hash = sha256_of(body)
+    row = AllocationReport(
+        id=chain.length + 1,
+        year=int(engine_body["year"]),
+        rule=str(engine_body["rule"]),
+        status=str(engine_body["status"]),
+        scenario_id=reference["id"] if reference else None,
+        body=canonical_json(body),
+        input_hash=str(engine_body["input_hash"]),
+        report_hash=report_hash,
+        prev_hash=chain.head_hash,
+        created_by=principal.actor,
+        created_at=created_at,
+        idempotency_scope=scope,
+        request_fingerprint=request.fingerprint() if scope else None,
+    )
+    session.add(row)
+    chain.length += 1
+    chain.head_hash = report_hash
+    session.add(chain)
+    session.flush()
+    return ReportView(row, body, {"state": UNPUBLISHED}), True
+
+
+def _replay(
+    session: Session, principal: Principal, scope: str, request: RunRequest
+) -> ReportView | None:
+    earlier = repo.by_idempotency_scope(session, scope)
+    if earlier is None:
+        return None
+    if earlier.request_fingerprint != request.fingerprint():
+        raise Conflict(
+            "this Idempotency-Key was used with another request body; use a new key for a "
+            "new request"
+        )
+    return _view(session, earlier)
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _publication_state(session: Session, row: AllocationReport) -> dict[str, Any]:
+    mine = repo.publications(session, year=row.year)
+    if not any(p.report_id == row.id for p in mine):
+        return {"state": UNPUBLISHED}
+    first = next(p for p in mine if p.report_id == row.id)
+    current = mine[-1]
+    state = {
+        "state": PUBLISHED if current.report_id == row.id else SUPERSEDED,
+        "published_at": first.at.isoformat(),
+        "published_by": first.actor,
+    }
+    if current.report_id != row.id:
+        state["superseded_by"] = current.report_id
+    return state
+
+
+def _view(session: Session, row: AllocationReport) -> ReportView:
+    return ReportView(row, json.loads(row.body), _publication_state(session, row))
+
+
+def _visible(session: Session, principal: Principal, row: AllocationReport) -> bool:
+    return principal.is_editor or row.id in repo.published_ids(session)
+
+
+def get(session: Session, principal: Principal, report_id: int) -> ReportView:
+    row = repo.get(session, report_id)
+    if row is None:
+        raise NotFound(f"unknown allocation report {report_id}")
+    if not _visible(session, principal, row):
+        raise Forbidden("unpublished reports are visible to negotiators and admins only")
+    return _view(session, row)
+
+
+def page(
+    session: Session, principal: Principal, *, year: int | None, limit: int, offset: int
+) -> tuple[list[ReportView], int]:
+    only = None if principal.is_editor else repo.published_ids(session)
+    rows, total = repo.page(session, year=year, only_ids=only, limit=limit, offset=offset)
+    return [_view(session, row) for row in rows], total
+
+
+# ---------------------------------------------------------------- publishing
+
+
+def publication_revision(session: Session, year: int) -> str:
+    """The ETag a publisher must send: changes whenever a report is published for ``year``."""
+    return f"{year}.{len(repo.publications(session, year=year))}"
+
+
+def publish(
+    session: Session, principal: Principal, report_id: int, *, if_match: str | None
+) -> ReportView:
+    """Make a report the official one for its year; the one before it is superseded.
+
+    ``If-Match`` must carry the report's ETag, which changes with every publication for its
+    year: of two negotiators publishing different reports for one year, the later is told."""
+    view = get(session, principal, report_id)
+    if view.row.status != "optimal":
+        raise Conflict(
+            f"report {report_id} is {view.row.status}; only a feasible split can be published"
+        )
+    repo.lock_chain(session)
+    check_revision(
+        if_match, publication_revision(session, view.row.year), what=f"report {report_id}"
+    )
+    current = repo.current_publications(session, [view.row.year]).get(view.row.year)
+    if current is not None and current.report_id == report_id:
+        raise Conflict(f"report {report_id} is already the published report for {view.row.year}")
+    session.add(
+        Publication(
+            year=view.row.year,
+            report_id=report_id,
+            supersedes_report_id=current.report_id if current else None,
+            actor=principal.actor,
+        )
+    )
+    session.flush()
+    return _view(session, view.row)
+
+
+def publications(session: Session, *, year: int | None) -> list[Publication]:
+    return repo.publications(session, year=year)

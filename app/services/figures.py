@@ -1,0 +1,237 @@
+"""Published figures: a ministry's share for a year, rule comparisons, and the multi-year
+budget table in thousands of euros for the Prinsjesdag tooling."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from sqlmodel import Session
+
+from app.auth import Principal, Role
+from app.errors import Forbidden, InvalidInput, NotFound
+from app.repositories import reports as repo
+from app.services import allocations, ministries
+
+MAX_TABLE_YEARS = 10
+ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
+
+
+def cents(amount: str) -> int:
+    return int(Decimal(amount).scaleb(2))
+
+
+def euros(amount_cents: int) -> str:
+    sign = "-" if amount_cents < 0 else ""
+    whole, rest = divmod(abs(amount_cents), 100)
+    return f"{sign}{whole}.{rest:02d}"
+
+
+def percent(part_cents: int, whole_cents: int) -> str | None:
+    """``part / whole`` in percent with two decimals, half away from zero; None for whole 0."""
+    if whole_cents == 0:
+        return None
+    value = (Decimal(part_cents) * 100 / Decimal(whole_cents)).quantize(Decimal("0.01"))
+    return f"{value:.2f}"
+
+
+def chapter_number(chapter: str) -> int:
+    """``"XVI"`` → 16, so tables follow the order of the budget chapters."""
+    digits = [ROMAN[c] for c in chapter if c in ROMAN]
+    total = 0
+    for i, value in enumerate(digits):
+        total += -value if i + 1 < len(digits) and value < digits[i + 1] else value
+    return total
+
+
+def _published_body(session: Session, year: int) -> dict[str, Any] | None:
+    current = repo.current_publications(session, [year]).get(year)
+    if current is None:
+        return None
+    row = repo.get(session, current.report_id)
+    assert row is not None
+    return json.loads(row.body)
+
+
+# ---------------------------------------------------------------- finance: one share
+
+
+def share(session: Session, principal: Principal, code: str, year: int) -> dict[str, Any]:
+    ministry = ministries.get(session, code)
+    if principal.role is Role.FINANCE and principal.ministry_code != ministry.code:
+        raise Forbidden(
+            f"a finance key of {principal.ministry_code} may read only its own share, "
+            f"not {ministry.code}'s"
+        )
+    body = _published_body(session, year)
+    if body is None:
+        raise NotFound(f"no allocation is published for {year}")
+    line = next((ln for ln in body.get("lines", []) if ln["ministry"] == ministry.code), None)
+    if line is None:
+        raise NotFound(f"{ministry.code} has no line in the allocation published for {year}")
+    return {
+        "ministry": ministry.code,
+        "name": ministry.name,
+        "chapter": ministry.chapter,
+        "year": year,
+        **{k: v for k, v in line.items() if k != "ministry"},
+        "allocation_total": body["total"],
+        "rule": body["rule"],
+        "report": {
+            "id": body["id"],
+            "report_hash": allocations.get(session, principal, body["id"]).row.report_hash,
+            "href": f"/v1/allocations/{body['id']}",
+        },
+    }
+
+
+# ---------------------------------------------------------------- negotiators: comparisons
+
+
+def compare(columns: list[dict[str, Any]], names: dict[str, str]) -> dict[str, Any]:
+    """Side by side per ministry, with differences to the first column in € and %."""
+    codes = sorted({ln["ministry"] for col in columns for ln in col.get("lines", [])})
+    baseline = columns[0]
+    rows = []
+    for code in codes:
+        amounts = {
+            col["key"]: next(
+                (ln["total"] for ln in col.get("lines", []) if ln["ministry"] == code), None
+            )
+            for col in columns
+        }
+        base_amount = amounts[baseline["key"]]
+        differences = {}
+        for col in columns[1:]:
+            amount = amounts[col["key"]]
+            if amount is None or base_amount is None:
+                differences[col["key"]] = None
+                continue
+            diff = cents(amount) - cents(base_amount)
+            differences[col["key"]] = {"eur": euros(diff), "pct": percent(diff, cents(base_amount))}
+        rows.append(
+            {
+                "ministry": code,
+                "name": names.get(code, code),
+                "amounts": amounts,
+                "differences": differences,
+            }
+        )
+    summary = [
+        {
+            k: col.get(k)
+            for k in ("key", "status", "rule", "total", "problems", "report_id")
+            if k in col
+        }
+        for col in columns
+    ]
+    return {"baseline": baseline["key"], "columns": summary, "rows": rows}
+
+
+# ---------------------------------------------------------------- tooling: budget table
+
+
+def round_column(amounts: dict[str, int], *, unit: int) -> tuple[dict[str, int], int]:
+    """Round a column of cents to whole ``unit``s so the parts still sum to the rounded total.
+
+    The total is rounded half up; the parts take their floors and the units left over go to
+    the largest remainders (ties: larger amount, then ministry code).
+
+    >>> round_column({"A": 150_000, "B": 150_000, "C": 150_000}, unit=100_000)
+    ({'A': 2, 'B': 1, 'C': 1}, 4)
+    """
+    total = sum(amounts.values())
+    rounded_total = (total + unit // 2) // unit
+    floors = {code: amount // unit for code, amount in amounts.items()}
+    left = rounded_total - sum(floors.values())
+    order = sorted(amounts, key=lambda c: (-(amounts[c] % unit), -amounts[c], c))
+    for code in order[:left]:
+        floors[code] += 1
+    return floors, rounded_total
+
+
+def budget_table(session: Session, *, first: int, last: int) -> dict[str, Any]:
+    if last < first:
+        raise InvalidInput("to", f"must not be before from ({first}), got {last}")
+    if last - first + 1 > MAX_TABLE_YEARS:
+        raise InvalidInput(
+            "to", f"at most {MAX_TABLE_YEARS} years in one table, got {last - first + 1}"
+        )
+    years = list(range(first, last + 1))
+    bodies = {year: _published_body(session, year) for year in years}
+    names: dict[str, dict[str, str]] = {}
+    columns: dict[int, dict[str, int]] = {}
+    reports: dict[str, int] = {}
+    for year, body in bodies.items():
+        if body is None:
+            continue
+        reports[str(year)] = body["id"]
+        names.update(body.get("snapshot", {}).get("ministries", {}))
+        columns[year] = {ln["ministry"]: cents(ln["total"]) for ln in body.get("lines", [])}
+    rounded = {year: round_column(column, unit=100_000) for year, column in columns.items()}
+    codes = sorted(names, key=lambda c: (chapter_number(names[c].get("chapter", "")), c))
+    rows = [
+        {
+            "ministry": code,
+            "name": names[code].get("name", code),
+            "chapter": names[code].get("chapter", ""),
+            "amounts": {
+                str(y): (rounded[y][0].get(code, 0) if y in rounded else None) for y in years
+            },
+        }
+        for code in codes
+    ]
+    return {
+        "from": first,
+        "to": last,
+        "unit": "x € 1.000",
+        "rounding": (
+            "Each year's total is rounded half up to whole thousands of euros; each ministry "
+            "gets its amount rounded down plus one thousand for the largest remainders until "
+            "the column sums exactly to the rounded total."
+        ),
+        "years": years,
+        "missing_years": [y for y in years if y not in columns],
+        "reports": reports,
+        "rows": rows,
+        "totals": {str(y): (rounded[y][1] if y in rounded else None) for y in years},
+    }
+
+
+def compare_rules(
+    session: Session,
+    principal: Principal,
+    *,
+    request: allocations.RunRequest,
+    rules: list[str],
+) -> dict[str, Any]:
+    """One scenario under several rules, side by side; nothing is stored or published."""
+    resolved, _reference = allocations.resolve_request(session, principal, request)
+    columns = []
+    for rule in dict.fromkeys(rules):
+        result = allocation_for_rule(resolved, rule=rule, solver=request.solver).to_dict()
+        columns.append({**result, "key": rule})
+    return compare(columns, _names(resolved.snapshot))
+
+
+def compare_reports(
+    session: Session, principal: Principal, report_ids: list[int]
+) -> dict[str, Any]:
+    """Two stored reports side by side, the first as the baseline."""
+    views = [allocations.get(session, principal, report_id) for report_id in report_ids]
+    columns = [{**v.body, "key": f"report {v.row.id}", "report_id": v.row.id} for v in views]
+    names: dict[str, str] = {}
+    for view in views:
+        names.update(_names(view.body.get("snapshot", {})))
+    return compare(columns, names)
+
+
+def _names(snapshot: dict[str, Any]) -> dict[str, str]:
+    return {code: m.get("name", code) for code, m in snapshot.get("ministries", {}).items()}
+
+
+def allocation_for_rule(resolved: Any, *, rule: str, solver: str) -> Any:
+    import allocation
+
+    return allocation.allocate(resolved.scenario, rule=rule, solver=solver)

@@ -1,0 +1,69 @@
+"""Load run for the README: a real server on loopback, N clients for D seconds.
+
+    .venv/bin/python bench/load.py --clients 50 --seconds 60            # SQLite (WAL)
+    .venv/bin/python bench/load.py --database postgresql+psycopg://…     # PostgreSQL
+
+Prints the figures as a Markdown table row and checks the chain afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.loadgen import run_load  # noqa: E402
+from tests.servers import prepared, running_server  # noqa: E402
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--database", help="a database URL (default: a new SQLite file)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        url = args.database or f"sqlite:///{folder}/load.sqlite3"
+        keys = prepared(url)
+        with running_server(url, log=Path(folder) / "server.log") as server:
+            headers = {"Authorization": f"Bearer {keys['negotiator']}"}
+            report = httpx.post(
+                f"{server.base}/v1/allocations", headers=headers, json={"scenario_id": 1}
+            ).json()
+            etag = httpx.get(f"{server.base}/v1/allocations/{report['id']}", headers=headers)
+            httpx.post(
+                f"{server.base}/v1/allocations/{report['id']}/publish",
+                headers={**headers, "If-Match": etag.headers["etag"]},
+            ).raise_for_status()
+            result = run_load(server.base, keys, clients=args.clients, seconds=args.seconds)
+            chain = httpx.get(
+                f"{server.base}/v1/audit/verify",
+                headers={"Authorization": f"Bearer {keys['admin']}"},
+                timeout=120,
+            ).json()
+    backend = url.split(":", 1)[0].split("+")[0]
+    figures = result.summary()
+    print(
+        "| backend | clients | seconds | requests | errors | req/s | p50 ms | p99 ms | "
+        "run p50 ms | run p99 ms | reports | chain |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print(
+        f"| {backend} | {args.clients} | {args.seconds:.0f} | {figures['requests']} | "
+        f"{figures['errors']} | {figures['throughput_rps']} | {figures['p50_ms']} | "
+        f"{figures['p99_ms']} | {figures['allocation_p50_ms']} | {figures['allocation_p99_ms']} | "
+        f"{figures['reports_created']} | {'valid' if chain['valid'] else 'BROKEN'} "
+        f"({chain['length']}) |"
+    )
+    for error in result.errors[:10]:
+        print("error:", error, file=sys.stderr)
+    return 0 if not result.errors and chain["valid"] else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,107 @@
+"""A real costshare server in a subprocess on loopback, for load and fault tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def costshare(url: str, *args: str) -> str:
+    """Run a ``costshare`` command against ``url`` and return what it printed."""
+    done = subprocess.run(
+        [sys.executable, "-m", "app.cli", *args],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": url},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return done.stdout
+
+
+class Server:
+    """One ``costshare serve`` process; :meth:`kill` sends SIGKILL, :meth:`start` starts anew."""
+
+    def __init__(self, url: str, *, log: Path, extra_env: dict[str, str] | None = None) -> None:
+        self.url = url
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        self.extra_env = extra_env or {}
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, *, timeout: float = 30) -> None:
+        env = {**os.environ, "DATABASE_URL": self.url, "COSTSHARE_LOG_LEVEL": "WARNING"}
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "app.cli", "serve", "--port", str(self.port)],
+                cwd=ROOT,
+                env={**env, **self.extra_env},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.base}/health", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.1)
+        raise RuntimeError(f"server did not start; see {self.log}")
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+@contextmanager
+def running_server(
+    url: str, *, log: Path, extra_env: dict[str, str] | None = None
+) -> Iterator[Server]:
+    server = Server(url, log=log, extra_env=extra_env)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def prepared(url: str) -> dict[str, str]:
+    """Migrate and seed ``url``; return a key per role (finance bound to JenV)."""
+    costshare(url, "migrate")
+    costshare(url, "seed")
+    keys = {
+        role: costshare(url, "keys", "create", "--role", role).strip()
+        for role in ("admin", "negotiator", "reader")
+    }
+    keys["finance"] = costshare(
+        url, "keys", "create", "--role", "finance", "--ministry", "JenV"
+    ).strip()
+    return keys
