@@ -1,0 +1,414 @@
+"""Stage 2: the allocation problem in exact numbers, its named constraints, and its LPs.
+
+``build_problem`` turns a scenario into pools (in cents), exact rational targets per cell
+(ministry × pool) and bounds per ministry. One generator per constraint family yields
+``NamedConstraint`` values such as ``ceiling__OCW`` or ``pool__hulplijn``; the same values
+become LP rows, label the duals, word the explanation, and check a finished allocation in
+exact arithmetic (``violations``), so the model and the validator cannot drift apart.
+
+The LPs work in ratio variables ``u = x / t`` (a cell's amount over its target): a relative
+deviation is then ``|u - 1|`` and every row is scaled by its own size, which keeps HiGHS and
+CBC well conditioned whether the pool is one euro or a billion.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+from fractions import Fraction
+from itertools import chain
+
+import pulp
+
+from allocation.scenario import BASE_POOL, Scenario, Weights
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Cell:
+    """One ministry's share of one pool."""
+
+    ministry: str
+    pool: str
+
+
+@dataclass(frozen=True, slots=True)
+class Pool:
+    """An amount to be split (the base, or one channel) and who carries it by which weight."""
+
+    name: str
+    amount: int
+    weights: Weights
+
+    def weight(self, ministry: str) -> Decimal:
+        """The ministry's weight in this pool; a ministry not named has weight 0."""
+        return dict(self.weights).get(ministry, Decimal(0))
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Everything the rules need, exact: pools in cents, targets as fractions of cents."""
+
+    ministries: tuple[str, ...]
+    pools: tuple[Pool, ...]
+    cell_targets: Mapping[Cell, Fraction]
+    floors: Mapping[str, int]
+    ceilings: Mapping[str, int]
+    fixed: Mapping[str, int]
+    max_share: Decimal | None
+    allowed: tuple[Cell, ...] = field(init=False)
+    targets: Mapping[str, Fraction] = field(init=False)
+
+    def __post_init__(self) -> None:
+        carried = tuple(cell for cell in self.cells() if self.cell_targets[cell] > 0)
+        object.__setattr__(self, "allowed", carried)
+        targets = {ministry: Fraction(0) for ministry in self.ministries}
+        for cell in carried:
+            targets[cell.ministry] += self.cell_targets[cell]
+        object.__setattr__(self, "targets", targets)
+
+    @property
+    def total(self) -> int:
+        """T, the sum of all pools, in cents."""
+        return sum(pool.amount for pool in self.pools)
+
+    @property
+    def max_share_cents(self) -> int | None:
+        """max_share × T rounded down to whole cents, so a bound is always a whole cent."""
+        if self.max_share is None:
+            return None
+        return math.floor(Fraction(self.max_share) * self.total)
+
+    def cells(self) -> Iterator[Cell]:
+        """Every cell, ministries in code order, pools in pool order."""
+        for ministry in self.ministries:
+            for pool in self.pools:
+                yield Cell(ministry, pool.name)
+
+    def pool(self, name: str) -> Pool:
+        """The pool called ``name``."""
+        return next(pool for pool in self.pools if pool.name == name)
+
+    def target(self, ministry: str) -> Fraction:
+        """t_i: what the ministry would pay if the weights were followed exactly."""
+        return self.targets[ministry]
+
+    def lower(self, ministry: str) -> int:
+        """lo_i = max(floor, fixed); 0 when neither is set."""
+        return max(self.floors.get(ministry, 0), self.fixed.get(ministry, 0))
+
+    def upper(self, ministry: str) -> int | None:
+        """hi_i = min(ceiling, max_share × T, fixed); None when unbounded."""
+        candidates = [
+            bound
+            for bound in (
+                self.ceilings.get(ministry),
+                self.max_share_cents,
+                self.fixed.get(ministry),
+            )
+            if bound is not None
+        ]
+        return min(candidates) if candidates else None
+
+    def is_pinned(self, ministry: str) -> bool:
+        """True when the bounds leave exactly one possible total (lo = hi)."""
+        return self.upper(ministry) == self.lower(ministry)
+
+
+def build_problem(scenario: Scenario) -> Problem:
+    """The exact problem behind a scenario.
+
+    >>> from allocation.scenario import parse_scenario
+    >>> p = build_problem(parse_scenario({"year": 2027, "base": 3, "weights": {"A": 1, "B": 2}}))
+    >>> p.total, p.target("A"), p.target("B")
+    (300, Fraction(100, 1), Fraction(200, 1))
+    """
+    pools = (Pool(BASE_POOL, scenario.base, scenario.weights),) + tuple(
+        Pool(channel.name, channel.amount, channel.weights) for channel in scenario.variable
+    )
+    return Problem(
+        ministries=scenario.ministries,
+        pools=pools,
+        cell_targets=_cell_targets(scenario.ministries, pools),
+        floors=dict(scenario.constraints.floors),
+        ceilings=dict(scenario.constraints.ceilings),
+        fixed=dict(scenario.constraints.fixed),
+        max_share=scenario.constraints.max_share,
+    )
+
+
+def _cell_targets(ministries: tuple[str, ...], pools: tuple[Pool, ...]) -> dict[Cell, Fraction]:
+    targets: dict[Cell, Fraction] = {}
+    for pool in pools:
+        weight_sum = sum((Fraction(weight) for _, weight in pool.weights), Fraction(0))
+        for ministry in ministries:
+            weight = Fraction(pool.weight(ministry))
+            share = pool.amount * weight / weight_sum if weight_sum else Fraction(0)
+            targets[Cell(ministry, pool.name)] = share
+    return targets
+
+
+# --- named constraints -------------------------------------------------------------------
+
+
+class Sense(StrEnum):
+    """The direction of a constraint."""
+
+    AT_MOST = "<="
+    AT_LEAST = ">="
+    EQUAL = "=="
+
+
+@dataclass(frozen=True, slots=True)
+class NamedConstraint:
+    """``sum of cells  sense  bound`` with a stable name such as ``floor__JenV``."""
+
+    name: str
+    family: str
+    subject: str
+    cells: tuple[Cell, ...]
+    sense: Sense
+    bound: int
+
+    def lhs(self, amounts: Mapping[Cell, Fraction | int]) -> Fraction:
+        """The constrained sum for the given cell amounts (missing cells count as 0)."""
+        return sum((Fraction(amounts.get(cell, 0)) for cell in self.cells), Fraction(0))
+
+    def excess(self, amounts: Mapping[Cell, Fraction | int]) -> Fraction:
+        """By how much the constraint is broken; 0 when it holds.
+
+        >>> a = Cell("A", "base")
+        >>> c = NamedConstraint("ceiling__A", "ceiling", "A", (a,), Sense.AT_MOST, 5)
+        >>> c.excess({a: 7}), c.excess({a: 3})
+        (Fraction(2, 1), Fraction(0, 1))
+        """
+        gap = self.lhs(amounts) - self.bound
+        if self.sense is Sense.AT_MOST:
+            return max(gap, Fraction(0))
+        if self.sense is Sense.AT_LEAST:
+            return max(-gap, Fraction(0))
+        return abs(gap)
+
+
+def _ministry_cells(problem: Problem, ministry: str) -> tuple[Cell, ...]:
+    return tuple(Cell(ministry, pool.name) for pool in problem.pools)
+
+
+def pool_constraints(problem: Problem) -> Iterator[NamedConstraint]:
+    """``pool__p``: every pool is allocated exactly."""
+    for pool in problem.pools:
+        cells = tuple(Cell(ministry, pool.name) for ministry in problem.ministries)
+        yield NamedConstraint(
+            f"pool__{pool.name}", "pool", pool.name, cells, Sense.EQUAL, pool.amount
+        )
+
+
+def floor_constraints(problem: Problem) -> Iterator[NamedConstraint]:
+    """``floor__i``: a ministry pays at least its floor."""
+    for ministry, bound in sorted(problem.floors.items()):
+        cells = _ministry_cells(problem, ministry)
+        yield NamedConstraint(f"floor__{ministry}", "floor", ministry, cells, Sense.AT_LEAST, bound)
+
+
+def ceiling_constraints(problem: Problem) -> Iterator[NamedConstraint]:
+    """``ceiling__i``: a ministry pays at most its ceiling."""
+    for ministry, bound in sorted(problem.ceilings.items()):
+        cells = _ministry_cells(problem, ministry)
+        yield NamedConstraint(
+            f"ceiling__{ministry}", "ceiling", ministry, cells, Sense.AT_MOST, bound
+        )
+
+
+def max_share_constraints(problem: Problem) -> Iterator[NamedConstraint]:
+    """``max_share__i``: no ministry pays more than max_share × T (rounded down to cents)."""
+    bound = problem.max_share_cents
+    if bound is None:
+        return
+    for ministry in problem.ministries:
+        cells = _ministry_cells(problem, ministry)
+        yield NamedConstraint(
+            f"max_share__{ministry}", "max_share", ministry, cells, Sense.AT_MOST, bound
+        )
+
+
+def fixed_constraints(problem: Problem) -> Iterator[NamedConstraint]:
+    """``fixed__i``: a ministry pays exactly its fixed amount."""
+    for ministry, bound in sorted(problem.fixed.items()):
+        cells = _ministry_cells(problem, ministry)
+        yield NamedConstraint(f"fixed__{ministry}", "fixed", ministry, cells, Sense.EQUAL, bound)
+
+
+def zero_weight_constraints(problem: Problem) -> Iterator[NamedConstraint]:
+    """``zero__i__p``: a cell without weight (or of an empty pool) stays zero.
+
+    The LPs honour this family by having no variable for such a cell; the validator checks it.
+    """
+    for cell in problem.cells():
+        if problem.cell_targets[cell] == 0:
+            yield NamedConstraint(
+                f"zero__{cell.ministry}__{cell.pool}",
+                "zero",
+                f"{cell.ministry}__{cell.pool}",
+                (cell,),
+                Sense.EQUAL,
+                0,
+            )
+
+
+BOUND_FAMILIES = ("floor", "ceiling", "max_share", "fixed")
+
+
+def bound_constraints(problem: Problem) -> Iterator[NamedConstraint]:
+    """Every bound on a ministry's total, family by family."""
+    return chain(
+        floor_constraints(problem),
+        ceiling_constraints(problem),
+        max_share_constraints(problem),
+        fixed_constraints(problem),
+    )
+
+
+def model_constraints(problem: Problem) -> Iterator[NamedConstraint]:
+    """The constraints the constrained rule must honour: pools and bounds."""
+    return chain(pool_constraints(problem), bound_constraints(problem))
+
+
+def violations(
+    constraints: Iterable[NamedConstraint], amounts: Mapping[Cell, Fraction | int]
+) -> list[tuple[NamedConstraint, Fraction]]:
+    """The constraints an allocation breaks, each with by how much (in cents).
+
+    >>> c = NamedConstraint("fixed__A", "fixed", "A", (Cell("A", "base"),), Sense.EQUAL, 5)
+    >>> [(v.name, gap) for v, gap in violations([c], {Cell("A", "base"): 5})]
+    []
+    """
+    broken = []
+    for constraint in constraints:
+        gap = constraint.excess(amounts)
+        if gap > 0:
+            broken.append((constraint, gap))
+    return broken
+
+
+def all_constraints(problem: Problem) -> Iterator[NamedConstraint]:
+    """Pools, bounds and zero cells: what a constrained allocation must satisfy exactly."""
+    return chain(model_constraints(problem), zero_weight_constraints(problem))
+
+
+# --- LPs -----------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class RoundLP:
+    """One leximin round as a PuLP problem: minimise the level of the items still free.
+
+    ``rows`` maps a domain row name (``ceiling__OCW``, ``deviation_above__JenV``) to its PuLP
+    constraint, and ``scales`` to the cents that one unit of the scaled row stands for.
+    """
+
+    lp: pulp.LpProblem
+    ratios: dict[Cell, pulp.LpVariable]
+    level: pulp.LpVariable
+    rows: dict[str, pulp.LpConstraint] = field(default_factory=dict)
+    scales: dict[str, Fraction] = field(default_factory=dict)
+
+    def add_row(
+        self,
+        name: str,
+        terms: Sequence[tuple[pulp.LpVariable, float]],
+        *,
+        sense: Sense,
+        rhs: float,
+        scale: Fraction = Fraction(1),
+    ) -> None:
+        """Add a named row ``sum(terms) sense rhs``."""
+        pulp_sense = {
+            Sense.AT_MOST: pulp.LpConstraintLE,
+            Sense.AT_LEAST: pulp.LpConstraintGE,
+            Sense.EQUAL: pulp.LpConstraintEQ,
+        }[sense]
+        expression = pulp.LpAffineExpression(list(terms))
+        row = pulp.LpConstraint(expression, pulp_sense, f"r{len(self.rows)}", rhs)
+        self.lp.addConstraint(row)
+        self.rows[name] = row
+        self.scales[name] = scale
+
+
+def deviation_row_names(subject: str) -> tuple[str, str]:
+    """The two rows bounding a relative deviation from above and from below."""
+    return f"deviation_above__{subject}", f"deviation_below__{subject}"
+
+
+def new_round(cells: Sequence[Cell], *, bounds: Mapping[Cell, tuple[float, float]]) -> RoundLP:
+    """An empty round LP with a ratio variable per cell and the level variable z ≥ 0."""
+    lp = pulp.LpProblem("leximin_round", pulp.LpMinimize)
+    ratios = {}
+    for index, cell in enumerate(cells):
+        low, high = bounds[cell] if cell in bounds else (0.0, None)
+        ratios[cell] = lp.add_variable(f"u{index}", low, high)
+    level = lp.add_variable("z", 0.0)
+    lp.setObjective(pulp.LpAffineExpression([(level, 1.0)]))
+    return RoundLP(lp, ratios, level)
+
+
+def add_constraint_rows(
+    round_lp: RoundLP, problem: Problem, constraints: Iterable[NamedConstraint]
+) -> None:
+    """Add named constraints as rows scaled by their own size (pool amount or target)."""
+    for constraint in constraints:
+        cells = [cell for cell in constraint.cells if cell in round_lp.ratios]
+        if not cells:
+            continue
+        scale = sum((problem.cell_targets[cell] for cell in cells), Fraction(0))
+        terms = [
+            (round_lp.ratios[cell], float(problem.cell_targets[cell] / scale)) for cell in cells
+        ]
+        round_lp.add_row(
+            constraint.name,
+            terms,
+            sense=constraint.sense,
+            rhs=float(constraint.bound / scale),
+            scale=scale,
+        )
+
+
+def scaled_terms(
+    round_lp: RoundLP, problem: Problem, cells: Sequence[Cell]
+) -> tuple[Fraction, list[tuple[pulp.LpVariable, float]]]:
+    """The cells' sum in ratio variables, divided by its size: ``(scale, terms)``."""
+    scale = sum((problem.cell_targets[cell] for cell in cells), Fraction(0))
+    terms = [(round_lp.ratios[cell], float(problem.cell_targets[cell] / scale)) for cell in cells]
+    return scale, terms
+
+
+def add_deviation_rows(
+    round_lp: RoundLP,
+    subject: str,
+    terms: Sequence[tuple[pulp.LpVariable, float]],
+    *,
+    within: tuple[float, float] | None,
+) -> None:
+    """Bound ``|ratio - 1|`` by the free level z, or hold the ratio ``within`` an interval."""
+    above, below = deviation_row_names(subject)
+    if within is None:
+        z = round_lp.level
+        round_lp.add_row(above, [*terms, (z, -1.0)], sense=Sense.AT_MOST, rhs=1.0)
+        round_lp.add_row(below, [*terms, (z, 1.0)], sense=Sense.AT_LEAST, rhs=1.0)
+    else:
+        low, high = within
+        round_lp.add_row(above, terms, sense=Sense.AT_MOST, rhs=high)
+        round_lp.add_row(below, terms, sense=Sense.AT_LEAST, rhs=low)
+
+
+def ministry_terms(
+    round_lp: RoundLP, problem: Problem, ministry: str
+) -> list[tuple[pulp.LpVariable, float]]:
+    """The ministry's ratio ``X_i / t_i`` as a combination of its cells' ratio variables."""
+    target = problem.target(ministry)
+    return [
+        (variable, float(problem.cell_targets[cell] / target))
+        for cell, variable in round_lp.ratios.items()
+        if cell.ministry == ministry
+    ]

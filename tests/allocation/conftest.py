@@ -1,0 +1,172 @@
+"""Shared scenario builders and hypothesis strategies for the allocation tests."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+
+settings.register_profile(
+    "allocation",
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    print_blob=True,
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "allocation"))
+
+SIX = ("JenV", "BZK", "EZ", "VWS", "BZ", "OCW")
+CODES = ("BZ", "BZK", "EZ", "JenV", "OCW", "SZW", "VWS", "AZ")
+
+
+def offlimits_document() -> dict[str, Any]:
+    """The example from the brief: base plus a helpline channel, all four bound families."""
+    return {
+        "year": 2027,
+        "rule": "constrained",
+        "base": "5000000.00",
+        "weights": {"JenV": 3, "BZK": 2, "EZ": "1.5", "VWS": "1.5", "BZ": 1, "OCW": 1},
+        "variable": [
+            {
+                "channel": "hulplijn",
+                "rate_per_contact": "25.00",
+                "contacts": 15685,
+                "reference_contacts": 12065,
+                "weights": {"JenV": 2, "BZK": 1, "VWS": 1},
+            }
+        ],
+        "constraints": {
+            "max_share": "0.40",
+            "floors": {"JenV": "1000000.00"},
+            "ceilings": {"OCW": "300000.00"},
+            "fixed": {"BZK": "500000.00"},
+        },
+    }
+
+
+def base_only_document(
+    weights: dict[str, Any] | None = None, base: str = "5000000.00"
+) -> dict[str, Any]:
+    """A base-only scenario, six equal weights unless told otherwise."""
+    return {
+        "year": 2027,
+        "rule": "constrained",
+        "base": base,
+        "weights": weights if weights is not None else dict.fromkeys(SIX, 1),
+    }
+
+
+def cents(amount: int) -> str:
+    """Integer cents as a money string."""
+    return f"{amount // 100}.{amount % 100:02d}"
+
+
+@st.composite
+def pooled_documents(
+    draw: st.DrawFn,
+    *,
+    max_ministries: int = 6,
+    max_channels: int = 3,
+    full_support: bool = False,
+    min_amount: int = 0,
+    max_amount: int = 10**9,
+) -> dict[str, Any]:
+    """A scenario without bounds: random weights, base and channels (amounts in cents).
+
+    ``min_amount`` keeps every non-empty pool at least that large, so the pools stay within
+    a realistic range of each other.
+    """
+    count = draw(st.integers(2, max_ministries))
+    codes = draw(st.permutations(CODES))[:count]
+    low_weight = 1 if full_support else 0
+    weights = {code: draw(st.integers(low_weight, 9)) for code in codes}
+    if not any(weights.values()):
+        weights[codes[0]] = 1
+    channels = []
+    for index in range(draw(st.integers(0, max_channels))):
+        rate = draw(st.integers(1, 10_000))
+        paid = draw(st.integers(-(-min_amount // rate), max(1, max_amount // rate)))
+        if full_support:
+            channel_weights = {code: draw(st.integers(1, 9)) for code in codes if weights[code]}
+        else:
+            channel_weights = {code: draw(st.integers(0, 9)) for code in codes}
+            if not any(channel_weights.values()):
+                channel_weights[draw(st.sampled_from(codes))] = 1
+        channels.append(
+            {
+                "channel": f"c{index}",
+                "rate_per_contact": cents(rate),
+                "contacts": paid,
+                "reference_contacts": 0,
+                "weights": channel_weights,
+            }
+        )
+    return {
+        "year": 2027,
+        "rule": "constrained",
+        "base": cents(draw(st.integers(max(min_amount, 0 if channels else 1), max_amount))),
+        "weights": weights,
+        "variable": channels,
+        "constraints": {},
+    }
+
+
+@st.composite
+def bounded_documents(draw: st.DrawFn, *, moderate: bool = False, **options: Any) -> dict[str, Any]:
+    """A scenario with bounds that some split meets: bounds are drawn around a random split.
+
+    The split sends each pool to ministries with weight in it; floors, ceilings, fixed amounts
+    and max_share are then set so that this split honours them, often exactly (tight bounds
+    are where LPs are degenerate). A ``moderate`` split gives every ministry at least half its
+    target share of each pool, as negotiated bounds do; otherwise a ministry may be held to a
+    few cents against a target of millions.
+    """
+    from allocation.model import build_problem
+    from allocation.scenario import parse_scenario
+
+    document = draw(pooled_documents(**options))
+    problem = build_problem(parse_scenario(document))
+    split = _random_split(draw, problem, moderate=moderate)
+    constraints: dict[str, Any] = {"floors": {}, "ceilings": {}, "fixed": {}}
+    for code, amount in split.items():
+        family = draw(st.sampled_from(["none", "none", "floor", "ceiling", "both", "fixed"]))
+        if family in ("floor", "both"):
+            constraints["floors"][code] = cents(amount - draw(_slack(amount)))
+        if family in ("ceiling", "both"):
+            constraints["ceilings"][code] = cents(amount + draw(_slack(problem.total)))
+        if family == "fixed":
+            constraints["fixed"][code] = cents(amount)
+    if draw(st.booleans()) and problem.total > 0:
+        largest = max(split.values())
+        share = -(-largest * 10**6 // problem.total) + draw(st.integers(0, 200_000))
+        constraints["max_share"] = f"{min(share, 10**6) / 10**6:.6f}"
+    document["constraints"] = constraints
+    return document
+
+
+def _slack(limit: int) -> st.SearchStrategy[int]:
+    return st.one_of(st.just(0), st.integers(0, max(0, limit)))
+
+
+def _random_split(draw: st.DrawFn, problem: Any, *, moderate: bool) -> dict[str, int]:
+    split = dict.fromkeys(problem.ministries, 0)
+    for pool in problem.pools:
+        carriers = [cell.ministry for cell in problem.allowed if cell.pool == pool.name]
+        if not carriers:
+            continue
+        cuts = sorted(draw(st.integers(0, pool.amount)) for _ in carriers[1:])
+        parts = [b - a for a, b in zip([0, *cuts], [*cuts, pool.amount], strict=True)]
+        if moderate:
+            targets = [int(problem.cell_targets[_cell(code, pool.name)]) for code in carriers]
+            parts = [(part + target) // 2 for part, target in zip(parts, targets, strict=True)]
+            parts[0] += pool.amount - sum(parts)
+        for code, part in zip(carriers, parts, strict=True):
+            split[code] += part
+    return split
+
+
+def _cell(ministry: str, pool: str) -> Any:
+    from allocation.model import Cell
+
+    return Cell(ministry, pool)
