@@ -1,0 +1,436 @@
+"""Exact recovery: turn the structure the LP rounds found into exact fractions, and check them.
+
+Every free item ends blocked at the level of some round, so its value is
+``t * (1 + sign * d_round)``. The unknown levels follow from linear equations that hold in
+every optimal solution: the rows and zero cells the duals certified as tight, and the margins
+(pool sums, ministry totals). We solve them with ``fractions.Fraction`` and insist that every
+level is determined. The result is then verified against every named constraint, and the
+ministry totals against an exact optimality certificate; anything short of that raises
+``ExactnessError`` rather than return cents nobody can vouch for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from allocation.errors import ExactnessError
+from allocation.leximin import Blocked, Structure
+from allocation.model import Cell, Problem, all_constraints, bound_constraints, violations
+
+
+@dataclass(slots=True)
+class LinearForm:
+    """``constant + sum(coefficients[k] * d_k)`` over the unknown levels d_k."""
+
+    constant: Fraction
+    coefficients: dict[int, Fraction] = field(default_factory=dict)
+
+    def add(self, other: LinearForm) -> None:
+        """Add another form into this one."""
+        self.constant += other.constant
+        for level, coefficient in other.coefficients.items():
+            self.coefficients[level] = self.coefficients.get(level, Fraction(0)) + coefficient
+
+    def value(self, levels: Mapping[int, Fraction]) -> Fraction:
+        """The form's value once the levels are known."""
+        return self.constant + sum(
+            (coefficient * levels[level] for level, coefficient in self.coefficients.items()),
+            Fraction(0),
+        )
+
+
+Equation = tuple[LinearForm, Fraction]
+
+
+def solve_levels(equations: Sequence[Equation]) -> dict[int, Fraction]:
+    """Solve ``form = rhs`` equations exactly; every level must be determined.
+
+    >>> x = LinearForm(Fraction(1), {0: Fraction(2)})
+    >>> solve_levels([(x, Fraction(2))])
+    {0: Fraction(1, 2)}
+    """
+    rows = [
+        ({k: c for k, c in form.coefficients.items() if c}, rhs - form.constant)
+        for form, rhs in equations
+    ]
+    unknowns = sorted({k for coefficients, _ in rows for k in coefficients})
+    pivots: dict[int, int] = {}
+    for unknown in unknowns:
+        pivot = next(
+            (r for r, (cs, _) in enumerate(rows) if unknown in cs and r not in pivots.values()),
+            None,
+        )
+        if pivot is None:
+            raise ExactnessError(f"level {unknown} is not determined by the tight equations")
+        _eliminate(rows, pivot, unknown)
+        pivots[unknown] = pivot
+    for coefficients, rhs in rows:
+        if not coefficients and rhs != 0:
+            raise ExactnessError("the tight equations contradict each other")
+    return {unknown: rows[row][1] for unknown, row in pivots.items()}
+
+
+def _eliminate(rows: list[tuple[dict[int, Fraction], Fraction]], pivot: int, unknown: int) -> None:
+    coefficients, rhs = rows[pivot]
+    scale = coefficients[unknown]
+    coefficients = {k: c / scale for k, c in coefficients.items()}
+    rhs = rhs / scale
+    rows[pivot] = (coefficients, rhs)
+    for index, (other, other_rhs) in enumerate(rows):
+        factor = other.get(unknown)
+        if index == pivot or not factor:
+            continue
+        merged = dict(other)
+        for k, c in coefficients.items():
+            merged[k] = merged.get(k, Fraction(0)) - factor * c
+        rows[index] = ({k: c for k, c in merged.items() if c}, other_rhs - factor * rhs)
+
+
+def blocked_form(target: Fraction, block: Blocked, zero_levels: set[int]) -> LinearForm:
+    """``t * (1 + sign * d_level)``; just ``t`` when the level is known to be zero."""
+    if block.sign == 0 or block.level in zero_levels:
+        return LinearForm(target)
+    return LinearForm(target, {block.level: block.sign * target})
+
+
+# --- ministry totals -----------------------------------------------------------------------
+
+
+def recover_totals(
+    problem: Problem, structure: Structure[str], *, thorough: bool, tolerance: float
+) -> dict[str, Fraction]:
+    """Exact ministry totals from the rounds' structure.
+
+    With ``thorough`` the equations also include bounds and zero cells that are merely tight
+    in the last LP solution (not certified by a dual): a second attempt for degenerate cases.
+    """
+    forms = _total_forms(problem, structure)
+    zero_cells = set(structure.zero_cells)
+    tight = set(structure.tight_rows)
+    if thorough and structure.last is not None:
+        zero_cells |= {c for c, v in structure.last.ratios.items() if v <= tolerance}
+        tight |= _primal_tight_bounds(problem, structure, tolerance)
+    equations = list(_component_equations(problem, forms, zero_cells))
+    for constraint in bound_constraints(problem):
+        if constraint.name in tight and problem.target(constraint.subject) > 0:
+            equations.append((forms[constraint.subject], Fraction(constraint.bound)))
+    levels = solve_levels(equations)
+    return {ministry: form.value(levels) for ministry, form in forms.items()}
+
+
+def _total_forms(problem: Problem, structure: Structure[str]) -> dict[str, LinearForm]:
+    forms = {}
+    for ministry in problem.ministries:
+        target = problem.target(ministry)
+        if target == 0:
+            forms[ministry] = LinearForm(Fraction(0))
+        elif problem.is_pinned(ministry):
+            forms[ministry] = LinearForm(Fraction(problem.lower(ministry)))
+        else:
+            block = structure.blocked[ministry]
+            forms[ministry] = blocked_form(target, block, structure.zero_levels)
+    return forms
+
+
+def _primal_tight_bounds(problem: Problem, structure: Structure[str], tolerance: float) -> set[str]:
+    assert structure.last is not None
+    ratios: dict[str, float] = {}
+    for cell, value in structure.last.ratios.items():
+        share = float(problem.cell_targets[cell] / problem.target(cell.ministry))
+        ratios[cell.ministry] = ratios.get(cell.ministry, 0.0) + share * value
+    tight = set()
+    for constraint in bound_constraints(problem):
+        target = problem.target(constraint.subject)
+        if target > 0:
+            gap = ratios.get(constraint.subject, 0.0) - float(constraint.bound / target)
+            if abs(gap) <= tolerance:
+                tight.add(constraint.name)
+    return tight
+
+
+def _component_equations(
+    problem: Problem, forms: Mapping[str, LinearForm], zero_cells: set[Cell]
+) -> Iterable[Equation]:
+    """Per connected part of the ministry–pool graph: its ministries carry its pools exactly."""
+    parent: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def find(node: tuple[str, str]) -> tuple[str, str]:
+        parent.setdefault(node, node)
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    for cell in problem.allowed:
+        if cell not in zero_cells:
+            parent[find(("m", cell.ministry))] = find(("p", cell.pool))
+    sums: dict[tuple[str, str], tuple[LinearForm, Fraction]] = {}
+    for ministry in problem.ministries:
+        if problem.target(ministry) > 0:
+            root = find(("m", ministry))
+            form, _ = sums.setdefault(root, (LinearForm(Fraction(0)), Fraction(0)))
+            form.add(forms[ministry])
+    for pool in problem.pools:
+        if pool.amount > 0:
+            root = find(("p", pool.name))
+            form, amount = sums.setdefault(root, (LinearForm(Fraction(0)), Fraction(0)))
+            sums[root] = (form, amount + pool.amount)
+    return list(sums.values())
+
+
+# --- cells ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Margins:
+    """Cells fixed by their margins alone, and what is left to place over the other cells."""
+
+    fixed: Mapping[Cell, Fraction]
+    cells: tuple[Cell, ...]
+    rows: Mapping[str, Fraction]
+    pools: Mapping[str, Fraction]
+
+
+def peel_forced_cells(problem: Problem, totals: Mapping[str, Fraction]) -> Margins:
+    """Fix every cell that is alone in its ministry or pool, repeatedly.
+
+    >>> from allocation.scenario import parse_scenario
+    >>> from allocation.model import build_problem
+    >>> p = build_problem(parse_scenario({"year": 2027, "base": 3, "weights": {"A": 1, "B": 2}}))
+    >>> peel_forced_cells(p, {"A": Fraction(100), "B": Fraction(200)}).cells
+    ()
+    """
+    open_cells = set(problem.allowed)
+    fixed: dict[Cell, Fraction] = {}
+    rows = {m: totals[m] for m in problem.ministries if problem.target(m) > 0}
+    pools = {p.name: Fraction(p.amount) for p in problem.pools if p.amount > 0}
+    changed = True
+    while changed:
+        changed = False
+        for key, amounts in ((_ministry_of, rows), (_pool_of, pools)):
+            for subject in list(amounts):
+                members = [cell for cell in open_cells if key(cell) == subject]
+                if len(members) == 1:
+                    _fix(members[0], amounts[subject], fixed, open_cells, rows, pools)
+                    changed = True
+    ordered = tuple(cell for cell in problem.allowed if cell in open_cells)
+    live_rows = {m: v for m, v in rows.items() if any(c.ministry == m for c in ordered)}
+    live_pools = {p: v for p, v in pools.items() if any(c.pool == p for c in ordered)}
+    return Margins(fixed, ordered, live_rows, live_pools)
+
+
+def _ministry_of(cell: Cell) -> str:
+    return cell.ministry
+
+
+def _pool_of(cell: Cell) -> str:
+    return cell.pool
+
+
+def _fix(
+    cell: Cell,
+    value: Fraction,
+    fixed: dict[Cell, Fraction],
+    open_cells: set[Cell],
+    rows: dict[str, Fraction],
+    pools: dict[str, Fraction],
+) -> None:
+    fixed[cell] = value
+    open_cells.discard(cell)
+    rows[cell.ministry] -= value
+    pools[cell.pool] -= value
+
+
+def recover_cells(
+    problem: Problem,
+    margins: Margins,
+    structure: Structure[Cell],
+    *,
+    thorough: bool,
+    tolerance: float,
+) -> dict[Cell, Fraction]:
+    """Exact cells: margins and certified zero cells determine every level."""
+    forms = {
+        cell: blocked_form(
+            problem.cell_targets[cell], structure.blocked[cell], structure.zero_levels
+        )
+        for cell in margins.cells
+    }
+    zero_cells = set(structure.zero_cells)
+    if thorough and structure.last is not None:
+        zero_cells |= {c for c, v in structure.last.ratios.items() if v <= tolerance}
+    equations = [
+        *_margin_equations(forms, margins.rows, key=_ministry_of),
+        *_margin_equations(forms, margins.pools, key=_pool_of),
+    ]
+    equations += [(forms[cell], Fraction(0)) for cell in zero_cells if cell in forms]
+    levels = solve_levels(equations)
+    exact = dict(margins.fixed)
+    exact.update({cell: form.value(levels) for cell, form in forms.items()})
+    return exact
+
+
+def _margin_equations(
+    forms: Mapping[Cell, LinearForm],
+    amounts: Mapping[str, Fraction],
+    *,
+    key: Callable[[Cell], str],
+) -> list[Equation]:
+    equations = []
+    for subject, amount in amounts.items():
+        total = LinearForm(Fraction(0))
+        for cell, form in forms.items():
+            if key(cell) == subject:
+                total.add(form)
+        equations.append((total, amount))
+    return equations
+
+
+# --- verification --------------------------------------------------------------------------
+
+
+def check_allocation(problem: Problem, cells: Mapping[Cell, Fraction | int]) -> None:
+    """Every named constraint holds exactly and no cell is negative, or ``ExactnessError``."""
+    negative = [cell for cell, value in cells.items() if value < 0]
+    if negative:
+        raise ExactnessError(f"cell {negative[0]} is negative")
+    broken = violations(all_constraints(problem), cells)
+    if broken:
+        names = ", ".join(constraint.name for constraint, _ in broken)
+        raise ExactnessError(f"the exact solution breaks {names}")
+
+
+def check_totals_optimal(
+    problem: Problem, totals: Mapping[str, Fraction], cells: Mapping[Cell, Fraction]
+) -> None:
+    """Certify the totals are the leximin optimum, or raise ``ExactnessError``.
+
+    The totals minimise ``sum (X_i - t_i)^2 / t_i`` over the feasible set, which is a base
+    polytope, so they are also leximin in ``|X_i - t_i| / t_i``. They are optimal exactly when
+    no feasible transfer moves money from a ministry j to a ministry i with a lower ratio
+    ``X_i / t_i``. A transfer is feasible when i can rise (below its upper bound), j can fall
+    (above its lower bound) and a chain of pools links them: i takes more of a pool it has
+    weight in, some ministry gives that pool up and takes another, ..., j gives one up.
+    """
+    ratio = {m: totals[m] / problem.target(m) for m in problem.ministries if problem.target(m) > 0}
+    givers: dict[str, list[str]] = {}
+    takers: dict[str, list[str]] = {}
+    for cell in problem.allowed:
+        takers.setdefault(cell.ministry, []).append(cell.pool)
+        if cells.get(cell, 0) > 0:
+            givers.setdefault(cell.pool, []).append(cell.ministry)
+    for ministry in ratio:
+        upper = problem.upper(ministry)
+        if upper is not None and totals[ministry] >= upper:
+            continue
+        for other in _reachable_givers(ministry, takers, givers):
+            if totals[other] > problem.lower(other) and ratio[other] > ratio[ministry]:
+                raise ExactnessError(
+                    f"moving money from {other} to {ministry} would lower the deviation"
+                )
+
+
+def _reachable_givers(
+    start: str, takers: Mapping[str, list[str]], givers: Mapping[str, list[str]]
+) -> set[str]:
+    seen_pools: set[str] = set()
+    seen_ministries = {start}
+    frontier = [start]
+    while frontier:
+        ministry = frontier.pop()
+        for pool in takers.get(ministry, []):
+            if pool in seen_pools:
+                continue
+            seen_pools.add(pool)
+            for giver in givers.get(pool, []):
+                if giver not in seen_ministries:
+                    seen_ministries.add(giver)
+                    frontier.append(giver)
+    return seen_ministries - {start}
+
+
+def check_cells_leximin(problem: Problem, cells: Mapping[Cell, Fraction]) -> None:
+    """Certify the cells are leximin in relative deviation, or raise ``ExactnessError``.
+
+    Moving money around a cycle of cells (ministry i gains in pool p, pool p's loss is some
+    ministry j's, ... back to i) keeps every margin. Such a move improves the sorted deviation
+    vector exactly when some cell it relieves deviates by D and every cell it burdens deviates
+    by less than D. So for each deviation level D we keep only the moves allowed at D and ask,
+    with strongly connected components, whether a cell at D lies on a cycle. With none, no
+    direction improves, and for this convex problem the local optimum is the global one.
+    """
+    targets = problem.cell_targets
+    deviation = {c: abs(cells[c] - targets[c]) / targets[c] for c in problem.allowed}
+    for level in sorted({d for d in deviation.values() if d > 0}, reverse=True):
+        arcs = _moves_at(problem, cells, deviation, level)
+        component = _components(arcs)
+        for cell in problem.allowed:
+            if deviation[cell] != level:
+                continue
+            ministry, pool = ("m", cell.ministry), ("p", cell.pool)
+            if component.get(ministry) is not None and component.get(ministry) == component.get(
+                pool
+            ):
+                raise ExactnessError(f"a cycle through {cell} would lower the largest deviation")
+
+
+Node = tuple[str, str]
+
+
+def _moves_at(
+    problem: Problem,
+    cells: Mapping[Cell, Fraction],
+    deviation: Mapping[Cell, Fraction],
+    level: Fraction,
+) -> dict[Node, list[Node]]:
+    """Arcs ministry→pool (cell grows) and pool→ministry (cell shrinks) allowed at ``level``."""
+    arcs: dict[Node, list[Node]] = {}
+    for cell in problem.allowed:
+        value, target = cells[cell], problem.cell_targets[cell]
+        ministry, pool = ("m", cell.ministry), ("p", cell.pool)
+        if value < target or deviation[cell] < level:
+            arcs.setdefault(ministry, []).append(pool)
+        if value > 0 and (value > target or deviation[cell] < level):
+            arcs.setdefault(pool, []).append(ministry)
+    return arcs
+
+
+def _components(arcs: Mapping[Node, list[Node]]) -> dict[Node, int]:
+    """Strongly connected components (iterative Tarjan): node → component number."""
+    index: dict[Node, int] = {}
+    low: dict[Node, int] = {}
+    component: dict[Node, int] = {}
+    stack: list[Node] = []
+    on_stack: set[Node] = set()
+    for root in list(arcs):
+        if root in index:
+            continue
+        work = [(root, 0)]
+        while work:
+            node, position = work.pop()
+            if position == 0:
+                index[node] = low[node] = len(index)
+                stack.append(node)
+                on_stack.add(node)
+            successors = arcs.get(node, [])
+            if position < len(successors):
+                work.append((node, position + 1))
+                following = successors[position]
+                if following not in index:
+                    work.append((following, 0))
+                elif following in on_stack:
+                    low[node] = min(low[node], index[following])
+                continue
+            if low[node] == index[node]:
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component[member] = index[node]
+                    if member == node:
+                        break
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+    return component

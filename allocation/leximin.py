@@ -1,0 +1,323 @@
+"""The leximin LP sequence (Ogryczak): find which items block at which level, and how.
+
+Each round minimises the largest relative deviation z of the items still free, with the
+items blocked earlier held at their levels. An item whose deviation row has a clearly
+non-zero dual is blocked at this round's level z* (strict complementary slackness: the row is
+tight in every optimal solution). If no dual is clearly non-zero, either z* is zero (everything
+left sits on target) or a check LP per tight item decides.
+
+The output is structure, not numbers: per item its round and sign, plus the rows and cells the
+duals certify as tight. ``allocation.exact`` turns that structure into exact fractions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Generic, TypeVar
+
+from allocation.errors import Infeasible, SolverError
+from allocation.model import (
+    Cell,
+    Problem,
+    RoundLP,
+    Sense,
+    add_constraint_rows,
+    add_deviation_rows,
+    deviation_row_names,
+    ministry_terms,
+    model_constraints,
+    new_round,
+    scaled_terms,
+)
+from allocation.solve import RoundOutcome, hold_slack, reported_precision, solve_round
+
+LP_TOLERANCE = 1e-9
+"""The one tolerance on the way back from floats: a dual, reduced cost, level or slack smaller
+than this counts as zero when reading structure from an LP. No euro figure is ever read from a
+float; the exact recovery re-derives every value and verifies it."""
+
+Item = TypeVar("Item", str, Cell)
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """How strictly one pass reads the LPs.
+
+    The first pass asks the solver for tight tolerances and reads structure at LP_TOLERANCE.
+    If its structure fails exact verification, a second pass uses the solver's default
+    tolerances and reads at a hundred times LP_TOLERANCE. Verification decides, so a pass
+    either yields the unique exact answer or nothing.
+    """
+
+    tight: bool
+    tolerance: float
+
+
+ATTEMPTS = (Attempt(tight=True, tolerance=LP_TOLERANCE), Attempt(False, 100 * LP_TOLERANCE))
+
+
+@dataclass(frozen=True, slots=True)
+class Blocked:
+    """An item fixed at the level of round ``level``, above (+1) or below (-1) its target.
+
+    Sign 0 means the item sits exactly on its target (the last level was zero). ``ratio`` is
+    the item's ratio to target as the LP reported it; later rounds hold the item there.
+    """
+
+    level: int
+    sign: int
+    ratio: float = 1.0
+
+
+Interval = tuple[float, float]
+"""Bounds on an item's ratio to its target, for items held by earlier rounds."""
+
+
+def hold_interval(blocked: Blocked, level: float, slack: float) -> Interval:
+    """Where a blocked item is held in later rounds.
+
+    The side it blocked on is held at the ratio the LP reported (relative slack only, so a
+    ratio near zero keeps its precision); the other side at the level, as Ogryczak does.
+
+    >>> hold_interval(Blocked(0, -1, 0.25), 0.75, 0.0)
+    (0.25, 1.75)
+    """
+    loose = level * (1 + slack) + slack
+    if blocked.sign > 0:
+        return max(0.0, 1 - loose), blocked.ratio * (1 + slack)
+    if blocked.sign < 0:
+        return max(0.0, blocked.ratio * (1 - slack)), 1 + loose
+    return max(0.0, 1 - loose), 1 + loose
+
+
+@dataclass(slots=True)
+class Structure(Generic[Item]):
+    """What the LP rounds found: per item its block, the certified tight rows and cells."""
+
+    blocked: dict[Item, Blocked] = field(default_factory=dict)
+    levels: list[float] = field(default_factory=list)
+    zero_levels: set[int] = field(default_factory=set)
+    tight_rows: set[str] = field(default_factory=set)
+    zero_cells: set[Cell] = field(default_factory=set)
+    first: RoundOutcome | None = None
+    last: RoundOutcome | None = None
+    first_lp: RoundLP | None = None
+
+
+RoundBuilder = Callable[[Sequence[Item], Mapping[Item, Interval]], RoundLP]
+RatioReader = Callable[[Item, RoundOutcome], float]
+
+
+@dataclass(frozen=True, slots=True)
+class Family(Generic[Item]):
+    """How to build and read the rounds for one kind of item (ministry totals or cells)."""
+
+    build: RoundBuilder[Item]
+    ratio: RatioReader[Item]
+    subject: Callable[[Item], str]
+    cells_block: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Reader(Generic[Item]):
+    """Reads one solved round with the attempt's tolerance."""
+
+    family: Family[Item]
+    outcome: RoundOutcome
+    tolerance: float
+    precision: float
+
+    def is_tight(self, item: Item) -> bool:
+        """The item's deviation equals the level in this solution (a blocked item must).
+
+        Compared at the precision the solver reports values with, not tighter.
+        """
+        deviation = abs(self.family.ratio(item, self.outcome) - 1)
+        allowed = max(self.tolerance, 10 * self.precision) * max(1.0, self.outcome.level)
+        return abs(deviation - self.outcome.level) <= allowed
+
+    def sign_by_dual(self, item: Item) -> int:
+        """+1 or -1 when a deviation row has a clearly non-zero dual, else 0."""
+        above, below = deviation_row_names(self.family.subject(item))
+        if abs(self.outcome.duals[above]) > self.tolerance:
+            return 1
+        if abs(self.outcome.duals[below]) > self.tolerance:
+            return -1
+        if self.family.cells_block and isinstance(item, Cell) and self._empty_at_full(item):
+            return -1
+        return 0
+
+    def _empty_at_full(self, cell: Cell) -> bool:
+        """A cell held at zero by its reduced cost when the level is 100%: blocked from below.
+
+        At z* = 1 the dual may sit on the bound u ≥ 0 instead of the deviation row; the cell
+        is then zero in every optimal solution, so its deviation is exactly the level.
+        """
+        at_zero = self.outcome.ratios[cell] <= self.tolerance
+        held = self.outcome.reduced_costs[cell] > self.tolerance
+        return at_zero and held and abs(self.outcome.level - 1) <= self.tolerance
+
+
+def run_rounds(
+    items: Sequence[Item], family: Family[Item], *, solver: str, attempt: Attempt
+) -> Structure[Item]:
+    """Run Ogryczak rounds until every item is blocked; return the structure found."""
+    structure: Structure[Item] = Structure()
+    free = list(items)
+    while free:
+        slack = hold_slack(solver)
+        held = {
+            item: hold_interval(b, structure.levels[b.level], slack)
+            for item, b in structure.blocked.items()
+        }
+        round_lp = family.build(free, held)
+        outcome = _solve(round_lp, solver, attempt)
+        if structure.first is None:
+            structure.first, structure.first_lp = outcome, round_lp
+        structure.last = outcome
+        reader = _Reader(family, outcome, attempt.tolerance, reported_precision(solver))
+        _collect_certificate(structure, reader)
+        newly = _blocked_by_duals(free, reader)
+        level_index = len(structure.levels)
+        if not newly and outcome.level <= attempt.tolerance:
+            structure.zero_levels.add(level_index)
+            newly = dict.fromkeys(free, 0)
+        elif not newly:
+            newly = _blocked_by_checks(free, held, reader, solver=solver, attempt=attempt)
+        structure.levels.append(max(outcome.level, 0.0))
+        for item, sign in newly.items():
+            structure.blocked[item] = Blocked(level_index, sign, family.ratio(item, outcome))
+        free = [item for item in free if item not in newly]
+    return structure
+
+
+def _solve(round_lp: RoundLP, solver: str, attempt: Attempt) -> RoundOutcome:
+    """Solve a round; the bounds were checked exactly beforehand, so infeasible is numerical."""
+    try:
+        return solve_round(round_lp, solver, tight=attempt.tight)
+    except Infeasible as error:
+        raise SolverError(f"{solver} lost feasibility in a leximin round: {error}") from error
+
+
+def _collect_certificate(structure: Structure[Item], reader: _Reader[Item]) -> None:
+    outcome, tolerance = reader.outcome, reader.tolerance
+    for name, dual in outcome.duals.items():
+        if abs(dual) > tolerance and not name.startswith("deviation_"):
+            structure.tight_rows.add(name)
+    for cell, cost in outcome.reduced_costs.items():
+        if cost > tolerance and outcome.ratios[cell] <= tolerance:
+            structure.zero_cells.add(cell)
+
+
+def _blocked_by_duals(free: Sequence[Item], reader: _Reader[Item]) -> dict[Item, int]:
+    """Items whose deviation row has a clearly non-zero dual and which sit at the level."""
+    newly: dict[Item, int] = {}
+    for item in free:
+        sign = reader.sign_by_dual(item)
+        if sign and reader.is_tight(item):
+            newly[item] = sign
+    return newly
+
+
+def _blocked_by_checks(
+    free: Sequence[Item],
+    held: Mapping[Item, Interval],
+    reader: _Reader[Item],
+    *,
+    solver: str,
+    attempt: Attempt,
+) -> dict[Item, int]:
+    """Decide blocking item by item: can this item alone get below the level z*?"""
+    level, family = reader.outcome.level, reader.family
+    newly: dict[Item, int] = {}
+    for item in free:
+        if not reader.is_tight(item):
+            continue
+        others = {other: (max(0.0, 1 - level), 1 + level) for other in free if other != item}
+        check = _solve(family.build([item], {**held, **others}), solver, attempt)
+        if check.level >= level - attempt.tolerance * max(1.0, level):
+            newly[item] = 1 if family.ratio(item, check) >= 1 else -1
+    if not newly:
+        raise SolverError("no item blocks at the optimal level; the LP answers are inconsistent")
+    return newly
+
+
+# --- the two families ----------------------------------------------------------------------
+
+
+def totals_family(problem: Problem) -> Family[str]:
+    """Rounds over ministry totals: relative deviation of X_i from t_i, all bounds and pools."""
+
+    def build(free: Sequence[str], held: Mapping[str, Interval]) -> RoundLP:
+        round_lp = new_round(problem.allowed, bounds={})
+        add_constraint_rows(round_lp, problem, model_constraints(problem))
+        for ministry in free:
+            terms = ministry_terms(round_lp, problem, ministry)
+            add_deviation_rows(round_lp, ministry, terms, within=None)
+        for ministry, interval in held.items():
+            terms = ministry_terms(round_lp, problem, ministry)
+            add_deviation_rows(round_lp, ministry, terms, within=interval)
+        return round_lp
+
+    def ratio(ministry: str, outcome: RoundOutcome) -> float:
+        target = problem.target(ministry)
+        return sum(
+            float(problem.cell_targets[cell] / target) * value
+            for cell, value in outcome.ratios.items()
+            if cell.ministry == ministry
+        )
+
+    return Family(build=build, ratio=ratio, subject=str, cells_block=False)
+
+
+def cells_family(
+    problem: Problem,
+    *,
+    cells: Sequence[Cell],
+    rows: Mapping[str, Fraction],
+    pools: Mapping[str, Fraction],
+) -> Family[Cell]:
+    """Rounds over cells: relative deviation of x_ip from t_ip, with the margins held fixed.
+
+    ``cells`` are the cells still undetermined; ``rows`` and ``pools`` give each ministry's and
+    each pool's amount left to place over them (exact, in cents).
+    """
+
+    def build(free: Sequence[Cell], held: Mapping[Cell, Interval]) -> RoundLP:
+        round_lp = new_round(cells, bounds=held)
+        _add_margin_rows(round_lp, problem, "total", rows, key=lambda cell: cell.ministry)
+        _add_margin_rows(round_lp, problem, "pool", pools, key=lambda cell: cell.pool)
+        for cell in free:
+            add_deviation_rows(
+                round_lp, cell_subject(cell), [(round_lp.ratios[cell], 1.0)], within=None
+            )
+        return round_lp
+
+    def ratio(cell: Cell, outcome: RoundOutcome) -> float:
+        return outcome.ratios[cell]
+
+    return Family(build=build, ratio=ratio, subject=cell_subject, cells_block=True)
+
+
+def cell_subject(cell: Cell) -> str:
+    """The subject used in a cell's row names, e.g. ``JenV__hulplijn``."""
+    return f"{cell.ministry}__{cell.pool}"
+
+
+def _add_margin_rows(
+    round_lp: RoundLP,
+    problem: Problem,
+    family: str,
+    amounts: Mapping[str, Fraction],
+    *,
+    key: Callable[[Cell], str],
+) -> None:
+    """Rows ``total__i`` or ``pool__p``: the free cells of a ministry or pool add up exactly."""
+    for subject, amount in amounts.items():
+        cells = [cell for cell in round_lp.ratios if key(cell) == subject]
+        scale, terms = scaled_terms(round_lp, problem, cells)
+        round_lp.add_row(
+            f"{family}__{subject}", terms, sense=Sense.EQUAL, rhs=float(amount / scale), scale=scale
+        )

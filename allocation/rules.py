@@ -1,0 +1,201 @@
+"""The three rules, each giving an exact allocation (fractions of cents) per cell.
+
+* proportional: every cell at its target ``t_ip = amount_p × w_ip / Σ_j w_jp``;
+* equal: every pool split equally over all ministries in the weights, whatever their weight;
+* constrained: the leximin split that honours every bound and pool (see ``constrained``).
+
+Rounding to cents happens later, in ``allocation.rounding``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+
+from allocation.diagnose import diagnose
+from allocation.errors import AllocationError, ExactnessError, Infeasible, SolverError
+from allocation.exact import (
+    check_allocation,
+    check_cells_leximin,
+    check_totals_optimal,
+    peel_forced_cells,
+    recover_cells,
+    recover_totals,
+)
+from allocation.leximin import (
+    ATTEMPTS,
+    LP_TOLERANCE,
+    Attempt,
+    Structure,
+    cells_family,
+    run_rounds,
+    totals_family,
+)
+from allocation.model import Cell, Problem, Sense, bound_constraints
+from allocation.money import CENTS_PER_EURO
+from allocation.scenario import Rule
+
+
+@dataclass(frozen=True, slots=True)
+class Marginal:
+    """A bound's first-round dual: the change in the largest relative deviation per euro.
+
+    ``per_euro`` is the change when the bound is relaxed by €1 (a ceiling or max_share cap
+    raised, a floor lowered) or, for a fixed amount, raised by €1. It explains; it is not money.
+    """
+
+    constraint: str
+    family: str
+    ministry: str
+    per_euro: float
+
+
+@dataclass(frozen=True, slots=True)
+class ExactAllocation:
+    """An allocation in exact fractions of cents, before rounding."""
+
+    rule: Rule
+    cells: Mapping[Cell, Fraction]
+    free: tuple[str, ...] = ()
+    marginals: tuple[Marginal, ...] = ()
+
+    def total(self, ministry: str) -> Fraction:
+        """The ministry's exact total over all pools."""
+        return sum((v for c, v in self.cells.items() if c.ministry == ministry), Fraction(0))
+
+
+def proportional(problem: Problem) -> ExactAllocation:
+    """Every cell at its target.
+
+    >>> from allocation.scenario import parse_scenario
+    >>> from allocation.model import build_problem
+    >>> p = build_problem(parse_scenario({"year": 2027, "base": 3, "weights": {"A": 1, "B": 2}}))
+    >>> proportional(p).total("B")
+    Fraction(200, 1)
+    """
+    return ExactAllocation(Rule.PROPORTIONAL, dict(problem.cell_targets))
+
+
+def equal(problem: Problem) -> ExactAllocation:
+    """Every pool split equally over all ministries in the weights.
+
+    >>> from allocation.scenario import parse_scenario
+    >>> from allocation.model import build_problem
+    >>> p = build_problem(parse_scenario({"year": 2027, "base": 3, "weights": {"A": 1, "B": 2}}))
+    >>> equal(p).total("B")
+    Fraction(150, 1)
+    """
+    count = len(problem.ministries)
+    cells = {cell: Fraction(problem.pool(cell.pool).amount, count) for cell in problem.cells()}
+    return ExactAllocation(Rule.EQUAL, cells)
+
+
+def constrained(problem: Problem, *, solver: str) -> ExactAllocation:
+    """The leximin-optimal split within every bound; raises ``Infeasible`` when there is none.
+
+    First the ministry totals: minimise the largest relative deviation |X_i - t_i| / t_i, then
+    the next largest, and so on. Then, with those totals fixed, the cells by the same principle.
+    Both results are unique, so they do not depend on the solver.
+
+    >>> from allocation.scenario import parse_scenario
+    >>> from allocation.model import build_problem
+    >>> doc = {"year": 2027, "base": 100, "weights": {"A": 1, "B": 1},
+    ...        "constraints": {"ceilings": {"A": 20}}}
+    >>> result = constrained(build_problem(parse_scenario(doc)), solver="highs")
+    >>> result.total("A"), result.total("B")
+    (Fraction(2000, 1), Fraction(8000, 1))
+    """
+    problems = diagnose(problem)
+    if problems:
+        raise Infeasible(problems)
+    failures: list[AllocationError] = []
+    for attempt in ATTEMPTS:
+        try:
+            return _constrained_pass(problem, solver=solver, attempt=attempt)
+        except (ExactnessError, SolverError) as error:
+            failures.append(error)
+    raise ExactnessError(
+        "no verified exact split: " + "; then ".join(str(failure) for failure in failures)
+    )
+
+
+def _constrained_pass(problem: Problem, *, solver: str, attempt: Attempt) -> ExactAllocation:
+    """One pass: LP rounds for the totals, exact recovery, cells, verification."""
+    free = tuple(
+        m for m in problem.ministries if problem.target(m) > 0 and not problem.is_pinned(m)
+    )
+    structure: Structure[str] = Structure()
+    if free:
+        structure = run_rounds(free, totals_family(problem), solver=solver, attempt=attempt)
+    failure: ExactnessError | None = None
+    tried: list[dict[str, Fraction]] = []
+    for thorough in (False, True):
+        try:
+            totals = recover_totals(
+                problem, structure, thorough=thorough, tolerance=attempt.tolerance
+            )
+            if totals in tried:
+                continue
+            tried.append(totals)
+            cells = split_cells(problem, totals, solver=solver, attempt=attempt)
+            check_allocation(problem, cells)
+            check_totals_optimal(problem, totals, cells)
+        except ExactnessError as error:
+            failure = error
+            continue
+        return ExactAllocation(Rule.CONSTRAINED, cells, free, _marginals(problem, structure))
+    raise failure or ExactnessError("the totals could not be recovered")
+
+
+def split_cells(
+    problem: Problem, totals: Mapping[str, Fraction], *, solver: str, attempt: Attempt
+) -> dict[Cell, Fraction]:
+    """Split fixed ministry totals over the pools, leximin in the cells' relative deviation."""
+    margins = peel_forced_cells(problem, totals)
+    cells = {cell: Fraction(0) for cell in problem.cells()}
+    cells.update(margins.fixed)
+    if not margins.cells:
+        return cells
+    family = cells_family(problem, cells=margins.cells, rows=margins.rows, pools=margins.pools)
+    structure = run_rounds(margins.cells, family, solver=solver, attempt=attempt)
+    failure: ExactnessError | None = None
+    for thorough in (False, True):
+        try:
+            exact = recover_cells(
+                problem, margins, structure, thorough=thorough, tolerance=attempt.tolerance
+            )
+            check_cells_leximin(problem, {**cells, **exact})
+        except ExactnessError as error:
+            failure = error
+            continue
+        cells.update(exact)
+        return cells
+    raise failure or ExactnessError("the cells could not be recovered")
+
+
+def _marginals(problem: Problem, structure: Structure[str]) -> tuple[Marginal, ...]:
+    """Per-euro effects of the bounds on the first round's level, from its duals."""
+    if structure.first is None or structure.first_lp is None:
+        return ()
+    scales = structure.first_lp.scales
+    found = []
+    for constraint in bound_constraints(problem):
+        dual = structure.first.duals.get(constraint.name, 0.0)
+        if abs(dual) <= LP_TOLERANCE:
+            continue
+        per_euro = dual * CENTS_PER_EURO / float(scales[constraint.name])
+        relax = -1.0 if constraint.sense is Sense.AT_LEAST else 1.0
+        found.append(
+            Marginal(constraint.name, constraint.family, constraint.subject, relax * per_euro)
+        )
+    return tuple(found)
+
+
+def exact_allocation(problem: Problem, rule: Rule, *, solver: str) -> ExactAllocation:
+    """Apply one rule; raises ``Infeasible`` only for the constrained rule."""
+    if rule is Rule.PROPORTIONAL:
+        return proportional(problem)
+    if rule is Rule.EQUAL:
+        return equal(problem)
+    return constrained(problem, solver=solver)

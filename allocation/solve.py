@@ -1,0 +1,163 @@
+"""Stage 3: run one LP with HiGHS (in-process highspy) or CBC (subprocess) through PuLP.
+
+The outcome is mapped to domain terms: ratio values and reduced costs per cell, duals per
+named row. An infeasible LP raises ``Infeasible``; any other non-optimal status raises
+``SolverError``. Floats live only here and in the LP builders: the leximin stage turns them
+into structure, never into money.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import functools
+import importlib.metadata
+import io
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pulp
+
+from allocation.errors import Infeasible, SolverError, UnknownSolver
+from allocation.model import Cell, RoundLP
+
+SOLVERS = ("highs", "cbc")
+
+
+@dataclass(frozen=True, slots=True)
+class RoundOutcome:
+    """The solved round: the level z*, ratio values, reduced costs and named-row duals."""
+
+    level: float
+    ratios: Mapping[Cell, float]
+    reduced_costs: Mapping[Cell, float]
+    duals: Mapping[str, float]
+
+
+def check_solver(name: str) -> str:
+    """Return ``name`` if it is one of ``SOLVERS``, else raise ``UnknownSolver``."""
+    if name not in SOLVERS:
+        raise UnknownSolver(f"unknown solver {name!r}; choose one of {', '.join(SOLVERS)}")
+    return name
+
+
+def solve_round(round_lp: RoundLP, solver: str, *, tight: bool = True) -> RoundOutcome:
+    """Solve one round LP and read back values, reduced costs and duals.
+
+    ``tight`` asks for 1e-10 feasibility tolerances instead of the solver's defaults.
+    """
+    status = round_lp.lp.solve(_pulp_solver(solver, tight=tight))
+    if status == pulp.LpStatusInfeasible:
+        raise Infeasible(("the solver found that the bounds cannot all be met",))
+    if status != pulp.LpStatusOptimal:
+        raise SolverError(f"{solver} stopped with status {pulp.LpStatus[status]!r}")
+    return RoundOutcome(
+        level=_number(round_lp.level.varValue),
+        ratios={cell: _number(var.varValue) for cell, var in round_lp.ratios.items()},
+        reduced_costs={cell: _number(var.dj) for cell, var in round_lp.ratios.items()},
+        duals={name: _number(row.pi) for name, row in round_lp.rows.items()},
+    )
+
+
+def reported_precision(solver: str) -> float:
+    """The relative precision of the values a solver reports back.
+
+    HiGHS hands over doubles from a solve at 1e-10 tolerances; CBC writes its solution file
+    with eight significant digits.
+    """
+    return 1e-10 if solver == "highs" else 1e-7
+
+
+def hold_slack(solver: str) -> float:
+    """Room for items held at an earlier round's level, relative to that level.
+
+    HiGHS's levels are doubles and need none (its own tolerance absorbs the last bit). CBC's
+    are rounded to eight digits and may read back low, which could make the next round
+    infeasible, so they get the reporting precision as room.
+    """
+    return 0.0 if solver == "highs" else reported_precision(solver)
+
+
+def _number(value: object) -> float:
+    if isinstance(value, (int, float)):
+        return float(value)
+    raise SolverError(f"the solver returned no value where a number was expected: {value!r}")
+
+
+TIGHT_TOLERANCE = 1e-10
+
+
+def _pulp_solver(name: str, *, tight: bool) -> pulp.LpSolver:
+    check_solver(name)
+    if name == "highs":
+        _swallow_highs_banner()
+        tolerances = (
+            {
+                "primal_feasibility_tolerance": TIGHT_TOLERANCE,
+                "dual_feasibility_tolerance": TIGHT_TOLERANCE,
+            }
+            if tight
+            else {}
+        )
+        return pulp.HiGHS(msg=False, presolve="off", **tolerances)
+    options = (
+        [f"primalTolerance {TIGHT_TOLERANCE}", f"dualTolerance {TIGHT_TOLERANCE}"] if tight else []
+    )
+    return pulp.COIN_CMD(
+        path=pulp.PULP_CBC_CMD.pulp_cbc_path, msg=False, mip=False, options=options
+    )
+
+
+@functools.cache
+def _swallow_highs_banner() -> None:
+    """Create the first HiGHS instance with stdout muted.
+
+    HiGHS prints a copyright banner on stdout when its first instance is created, even with
+    output switched off; that would corrupt JSON written to stdout by the CLI.
+    """
+    import highspy
+
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as sink, contextlib.redirect_stdout(io.StringIO()):
+            os.dup2(sink.fileno(), 1)
+            highspy.Highs()  # type: ignore[no-untyped-call]
+            _flush_c_stdout()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def _flush_c_stdout() -> None:
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).fflush(None)
+
+
+def solver_description(name: str) -> dict[str, str]:
+    """The solver's name and version, for reports.
+
+    >>> solver_description("highs")["name"]
+    'highs'
+    """
+    check_solver(name)
+    if name == "highs":
+        return {"name": "highs", "version": importlib.metadata.version("highspy")}
+    return {"name": "cbc", "version": _cbc_version()}
+
+
+@functools.cache
+def _cbc_version() -> str:
+    path = pulp.PULP_CBC_CMD.pulp_cbc_path
+    try:
+        completed = subprocess.run(
+            [path], input="quit\n", capture_output=True, text=True, timeout=10, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    found = re.search(r"Version:\s*(\S+)", completed.stdout)
+    return found.group(1) if found else "unknown"
