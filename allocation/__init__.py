@@ -1,8 +1,12 @@
 """costshare's allocation engine: splits Offlimits' yearly cost over ministries, exactly.
 
-Pure: the standard library, PuLP and highspy only.
+Pure: the standard library, PuLP and highspy only. The stages, one module each:
+``scenario`` (read the document) → ``model`` (exact problem, named constraints, LPs) →
+``leximin``/``solve``/``exact`` (LP rounds, solver, exact recovery) → ``rounding`` (cents) →
+``report`` (figures, explanation, hashes); plus ``diagnose``, ``projection`` and ``cli``.
 """
 
+from allocation.engine import allocate
 from allocation.errors import (
     AllocationError,
     ExactnessError,
@@ -11,6 +15,7 @@ from allocation.errors import (
     SolverError,
     UnknownSolver,
 )
+from allocation.report import AllocationReport, canonical_json, sha256_of
 from allocation.scenario import Rule, Scenario, parse_scenario
 from allocation.solve import SOLVERS
 from allocation.version import __version__
@@ -18,6 +23,7 @@ from allocation.version import __version__
 __all__ = [
     "SOLVERS",
     "AllocationError",
+    "AllocationReport",
     "ExactnessError",
     "Infeasible",
     "InvalidScenario",
@@ -26,5 +32,8 @@ __all__ = [
     "SolverError",
     "UnknownSolver",
     "__version__",
+    "allocate",
+    "canonical_json",
     "parse_scenario",
+    "sha256_of",
 ]

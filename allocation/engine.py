@@ -1,0 +1,108 @@
+"""The engine's front door: scenario in, allocation report out.
+
+``allocate`` runs the stages in order — model, rule (LP for the constrained rule), rounding,
+report — and turns infeasible bounds into a report with status "infeasible", never a crash.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from allocation.errors import Infeasible
+from allocation.explanation import explain, explain_infeasible
+from allocation.model import Problem, bound_constraints, build_problem, violations
+from allocation.report import (
+    INFEASIBLE,
+    OPTIMAL,
+    AllocationReport,
+    broken_bounds,
+    build_lines,
+    leximin_levels,
+)
+from allocation.rounding import round_allocation
+from allocation.rules import exact_allocation
+from allocation.scenario import JSON, Rule, Scenario, parse_rule
+from allocation.solve import check_solver, solver_description
+from allocation.version import ENGINE_NAME, __version__
+
+
+def allocate(
+    scenario: Scenario, *, rule: str | None = None, solver: str = "highs"
+) -> AllocationReport:
+    """Split the scenario's year by ``rule`` (default: the scenario's own rule).
+
+    >>> from allocation.scenario import parse_scenario
+    >>> doc = {"year": 2027, "base": "5000000.00",
+    ...        "weights": {m: 1 for m in ["JenV", "BZK", "EZ", "VWS", "BZ", "OCW"]}}
+    >>> report = allocate(parse_scenario(doc))
+    >>> [(line.ministry, line.total) for line in report.lines][:3]
+    [('BZ', 83333334), ('BZK', 83333334), ('EZ', 83333333)]
+    """
+    check_solver(solver)
+    chosen = scenario.rule if rule is None else parse_rule(rule)
+    year = replace(scenario, rule=chosen, projection=None)
+    problem = build_problem(year)
+    document = year.to_document()
+    try:
+        allocation = exact_allocation(problem, chosen, solver=solver)
+    except Infeasible as infeasible:
+        return _infeasible_report(problem, year, document, infeasible.problems, solver)
+    rounded = round_allocation(problem, allocation.cells)
+    found = (
+        [] if chosen is Rule.CONSTRAINED else violations(bound_constraints(problem), rounded.cells)
+    )
+    broken, warnings = broken_bounds(problem, rounded, found)
+    lines = build_lines(problem, allocation, rounded, broken=broken)
+    levels = leximin_levels(problem, allocation)
+    return AllocationReport(
+        status=OPTIMAL,
+        rule=chosen,
+        year=year.year,
+        total=problem.total,
+        pools=_pools(problem),
+        lines=lines,
+        problems=(),
+        warnings=warnings,
+        explanation=explain(
+            problem, chosen, lines=lines, levels=levels, marginals=allocation.marginals
+        ),
+        levels=levels,
+        marginals=allocation.marginals,
+        document=document,
+        engine=engine_description(),
+        solver=solver_description(solver),
+    )
+
+
+def engine_description() -> dict[str, str]:
+    """The engine's name and version, as reported."""
+    return {"name": ENGINE_NAME, "version": __version__}
+
+
+def _pools(problem: Problem) -> tuple[tuple[str, int], ...]:
+    return tuple((pool.name, pool.amount) for pool in problem.pools)
+
+
+def _infeasible_report(
+    problem: Problem,
+    scenario: Scenario,
+    document: dict[str, JSON],
+    problems: tuple[str, ...],
+    solver: str,
+) -> AllocationReport:
+    return AllocationReport(
+        status=INFEASIBLE,
+        rule=scenario.rule,
+        year=scenario.year,
+        total=problem.total,
+        pools=_pools(problem),
+        lines=(),
+        problems=problems,
+        warnings=(),
+        explanation=explain_infeasible(problems),
+        levels=(),
+        marginals=(),
+        document=document,
+        engine=engine_description(),
+        solver=solver_description(solver),
+    )

@@ -1,0 +1,72 @@
+"""allocate(): the rules side by side, warnings for broken bounds, infeasible answers."""
+
+from __future__ import annotations
+
+import pytest
+
+from allocation import InvalidScenario, allocate, parse_scenario
+from tests.allocation.conftest import base_only_document, offlimits_document
+
+
+class TestRules:
+    def test_proportional_pays_the_targets_and_lists_broken_bounds(self) -> None:
+        report = allocate(parse_scenario(offlimits_document()), rule="proportional")
+        lines = {line.ministry: line for line in report.lines}
+        assert report.status == "optimal"
+        assert lines["OCW"].total == 50_000_000
+        assert lines["OCW"].broken == ("ceiling",)
+        assert (
+            "OCW pays €500,000.00, €200,000.00 above its ceiling of €300,000.00 (ceiling__OCW)"
+            in report.warnings
+        )
+        assert any("fixed__BZK" in warning for warning in report.warnings)
+
+    def test_equal_splits_every_pool_over_all_ministries(self) -> None:
+        report = allocate(parse_scenario(offlimits_document()), rule="equal")
+        hulplijn = {line.ministry: dict(line.pools)["hulplijn"] for line in report.lines}
+        assert set(hulplijn.values()) <= {1_508_333, 1_508_334}
+        assert sum(hulplijn.values()) == 9_050_000
+
+    def test_the_rule_can_come_from_the_document(self) -> None:
+        document = offlimits_document()
+        document["rule"] = "equal"
+        assert allocate(parse_scenario(document)).rule.value == "equal"
+
+    def test_an_unknown_rule_override_names_the_rule_field(self) -> None:
+        with pytest.raises(InvalidScenario) as caught:
+            allocate(parse_scenario(offlimits_document()), rule="fair")
+        assert caught.value.field == "rule"
+
+
+class TestWorkedExample:
+    def test_base_only_five_million_over_six_equal_weights(self) -> None:
+        report = allocate(parse_scenario(base_only_document()))
+        totals = {line["ministry"]: line["total"] for line in report.to_dict()["lines"]}  # type: ignore[index,union-attr]
+        assert totals == {
+            "BZ": "833333.34",
+            "BZK": "833333.34",
+            "EZ": "833333.33",
+            "JenV": "833333.33",
+            "OCW": "833333.33",
+            "VWS": "833333.33",
+        }
+
+
+class TestInfeasibleReport:
+    def test_keeps_pools_and_total_and_explains(self) -> None:
+        document = base_only_document()
+        document["constraints"] = {"max_share": "0.15"}
+        report = allocate(parse_scenario(document)).to_dict()
+        assert report["status"] == "infeasible"
+        assert report["total"] == "5000000.00"
+        assert report["lines"] == []
+        assert report["explanation"][0].startswith("No split honours every bound")  # type: ignore[index,union-attr]
+
+    def test_proportional_ignores_bounds_that_constrained_cannot_meet(self) -> None:
+        document = base_only_document()
+        document["constraints"] = {"max_share": "0.15"}
+        assert allocate(parse_scenario(document), rule="proportional").status == "optimal"
+
+    def test_an_empty_year_allocates_zero(self) -> None:
+        report = allocate(parse_scenario(base_only_document(base="0.00")))
+        assert [line.total for line in report.lines] == [0] * 6
