@@ -15,6 +15,7 @@ from allocation.errors import (
     SolverError,
     UnknownSolver,
 )
+from allocation.projection import MultiYearReport, allocate_years
 from allocation.report import AllocationReport, canonical_json, sha256_of
 from allocation.scenario import Rule, Scenario, parse_scenario
 from allocation.solve import SOLVERS
@@ -27,12 +28,14 @@ __all__ = [
     "ExactnessError",
     "Infeasible",
     "InvalidScenario",
+    "MultiYearReport",
     "Rule",
     "Scenario",
     "SolverError",
     "UnknownSolver",
     "__version__",
     "allocate",
+    "allocate_years",
     "canonical_json",
     "parse_scenario",
     "sha256_of",
