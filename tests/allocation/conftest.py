@@ -11,9 +11,11 @@ from hypothesis import strategies as st
 settings.register_profile(
     "allocation",
     deadline=None,
+    derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     print_blob=True,
 )
+settings.register_profile("explore", parent=settings.get_profile("allocation"), derandomize=False)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "allocation"))
 
 SIX = ("JenV", "BZK", "EZ", "VWS", "BZ", "OCW")
