@@ -361,40 +361,59 @@ def check_cells_leximin(problem: Problem, cells: Mapping[Cell, Fraction]) -> Non
     with strongly connected components, whether a cell at D lies on a cycle. With none, no
     direction improves, and for this convex problem the local optimum is the global one.
     """
-    targets = problem.cell_targets
-    deviation = {c: abs(cells[c] - targets[c]) / targets[c] for c in problem.allowed}
-    for level in sorted({d for d in deviation.values() if d > 0}, reverse=True):
-        arcs = _moves_at(problem, cells, deviation, level)
+    moves = [_cell_moves(problem, cells, cell) for cell in problem.allowed]
+    ranks = sorted({move.deviation for move in moves if move.deviation > 0})
+    rank_of = {deviation: rank for rank, deviation in enumerate(ranks, start=1)}
+    for level in range(len(ranks), 0, -1):
+        arcs: dict[Node, list[Node]] = {}
+        for move in moves:
+            rank = rank_of.get(move.deviation, 0)
+            if move.can_grow and (move.grows_toward_target or rank < level):
+                arcs.setdefault(move.ministry, []).append(move.pool)
+            if move.can_shrink and (move.shrinks_toward_target or rank < level):
+                arcs.setdefault(move.pool, []).append(move.ministry)
         component = _components(arcs)
-        for cell in problem.allowed:
-            if deviation[cell] != level:
-                continue
-            ministry, pool = ("m", cell.ministry), ("p", cell.pool)
-            if component.get(ministry) is not None and component.get(ministry) == component.get(
-                pool
-            ):
-                raise ExactnessError(f"a cycle through {cell} would lower the largest deviation")
+        for move in moves:
+            if rank_of.get(move.deviation) == level and _same_component(component, move):
+                raise ExactnessError(
+                    f"a cycle through {move.cell} would lower the largest deviation"
+                )
 
 
 Node = tuple[str, str]
 
 
-def _moves_at(
-    problem: Problem,
-    cells: Mapping[Cell, Fraction],
-    deviation: Mapping[Cell, Fraction],
-    level: Fraction,
-) -> dict[Node, list[Node]]:
-    """Arcs ministry→pool (cell grows) and pool→ministry (cell shrinks) allowed at ``level``."""
-    arcs: dict[Node, list[Node]] = {}
-    for cell in problem.allowed:
-        value, target = cells[cell], problem.cell_targets[cell]
-        ministry, pool = ("m", cell.ministry), ("p", cell.pool)
-        if value < target or deviation[cell] < level:
-            arcs.setdefault(ministry, []).append(pool)
-        if value > 0 and (value > target or deviation[cell] < level):
-            arcs.setdefault(pool, []).append(ministry)
-    return arcs
+@dataclass(frozen=True, slots=True)
+class _CellMove:
+    """How a cell can move in a cycle, and whether that relieves or burdens it."""
+
+    cell: Cell
+    ministry: Node
+    pool: Node
+    deviation: Fraction
+    can_grow: bool
+    can_shrink: bool
+    grows_toward_target: bool
+    shrinks_toward_target: bool
+
+
+def _cell_moves(problem: Problem, cells: Mapping[Cell, Fraction], cell: Cell) -> _CellMove:
+    value, target = cells[cell], problem.cell_targets[cell]
+    return _CellMove(
+        cell=cell,
+        ministry=("m", cell.ministry),
+        pool=("p", cell.pool),
+        deviation=abs(value - target) / target,
+        can_grow=True,
+        can_shrink=value > 0,
+        grows_toward_target=value < target,
+        shrinks_toward_target=value > target,
+    )
+
+
+def _same_component(component: Mapping[Node, int], move: _CellMove) -> bool:
+    own = component.get(move.ministry)
+    return own is not None and own == component.get(move.pool)
 
 
 def _components(arcs: Mapping[Node, list[Node]]) -> dict[Node, int]:

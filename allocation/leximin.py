@@ -22,14 +22,15 @@ from allocation.model import (
     Cell,
     Problem,
     RoundLP,
+    ScaledRow,
     Sense,
-    add_constraint_rows,
     add_deviation_rows,
+    constraint_rows,
     deviation_row_names,
-    ministry_terms,
+    ministry_ratio_terms,
     model_constraints,
     new_round,
-    scaled_terms,
+    scaled_row,
 )
 from allocation.solve import RoundOutcome, hold_slack, reported_precision, solve_round
 
@@ -249,25 +250,23 @@ def _blocked_by_checks(
 
 def totals_family(problem: Problem) -> Family[str]:
     """Rounds over ministry totals: relative deviation of X_i from t_i, all bounds and pools."""
+    rows = constraint_rows(problem, model_constraints(problem), problem.allowed)
+    ratio_terms = ministry_ratio_terms(problem)
 
     def build(free: Sequence[str], held: Mapping[str, Interval]) -> RoundLP:
         round_lp = new_round(problem.allowed, bounds={})
-        add_constraint_rows(round_lp, problem, model_constraints(problem))
+        for row in rows:
+            round_lp.add_scaled(row)
         for ministry in free:
-            terms = ministry_terms(round_lp, problem, ministry)
+            terms = round_lp.variables_of(ratio_terms[ministry])
             add_deviation_rows(round_lp, ministry, terms, within=None)
         for ministry, interval in held.items():
-            terms = ministry_terms(round_lp, problem, ministry)
+            terms = round_lp.variables_of(ratio_terms[ministry])
             add_deviation_rows(round_lp, ministry, terms, within=interval)
         return round_lp
 
     def ratio(ministry: str, outcome: RoundOutcome) -> float:
-        target = problem.target(ministry)
-        return sum(
-            float(problem.cell_targets[cell] / target) * value
-            for cell, value in outcome.ratios.items()
-            if cell.ministry == ministry
-        )
+        return sum(share * outcome.ratios[cell] for cell, share in ratio_terms[ministry])
 
     return Family(build=build, ratio=ratio, subject=str, cells_block=False)
 
@@ -284,11 +283,15 @@ def cells_family(
     ``cells`` are the cells still undetermined; ``rows`` and ``pools`` give each ministry's and
     each pool's amount left to place over them (exact, in cents).
     """
+    margins = [
+        *_margin_rows(problem, cells, "total", rows, key=lambda cell: cell.ministry),
+        *_margin_rows(problem, cells, "pool", pools, key=lambda cell: cell.pool),
+    ]
 
     def build(free: Sequence[Cell], held: Mapping[Cell, Interval]) -> RoundLP:
         round_lp = new_round(cells, bounds=held)
-        _add_margin_rows(round_lp, problem, "total", rows, key=lambda cell: cell.ministry)
-        _add_margin_rows(round_lp, problem, "pool", pools, key=lambda cell: cell.pool)
+        for row in margins:
+            round_lp.add_scaled(row)
         for cell in free:
             add_deviation_rows(
                 round_lp, cell_subject(cell), [(round_lp.ratios[cell], 1.0)], within=None
@@ -306,18 +309,27 @@ def cell_subject(cell: Cell) -> str:
     return f"{cell.ministry}__{cell.pool}"
 
 
-def _add_margin_rows(
-    round_lp: RoundLP,
+def _margin_rows(
     problem: Problem,
+    cells: Sequence[Cell],
     family: str,
     amounts: Mapping[str, Fraction],
     *,
     key: Callable[[Cell], str],
-) -> None:
+) -> list[ScaledRow]:
     """Rows ``total__i`` or ``pool__p``: the free cells of a ministry or pool add up exactly."""
+    members: dict[str, list[Cell]] = {}
+    for cell in cells:
+        members.setdefault(key(cell), []).append(cell)
+    found = []
     for subject, amount in amounts.items():
-        cells = [cell for cell in round_lp.ratios if key(cell) == subject]
-        scale, terms = scaled_terms(round_lp, problem, cells)
-        round_lp.add_row(
-            f"{family}__{subject}", terms, sense=Sense.EQUAL, rhs=float(amount / scale), scale=scale
+        row = scaled_row(
+            problem,
+            f"{family}__{subject}",
+            members.get(subject, []),
+            sense=Sense.EQUAL,
+            amount=amount,
         )
+        if row is not None:
+            found.append(row)
+    return found

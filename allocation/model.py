@@ -60,6 +60,7 @@ class Problem:
     max_share: Decimal | None
     allowed: tuple[Cell, ...] = field(init=False)
     targets: Mapping[str, Fraction] = field(init=False)
+    _bounds: Mapping[str, tuple[int, int | None]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         carried = tuple(cell for cell in self.cells() if self.cell_targets[cell] > 0)
@@ -68,6 +69,8 @@ class Problem:
         for cell in carried:
             targets[cell.ministry] += self.cell_targets[cell]
         object.__setattr__(self, "targets", targets)
+        bounds = {m: (self._lower(m), self._upper(m)) for m in self.ministries}
+        object.__setattr__(self, "_bounds", bounds)
 
     @property
     def total(self) -> int:
@@ -97,10 +100,16 @@ class Problem:
 
     def lower(self, ministry: str) -> int:
         """lo_i = max(floor, fixed); 0 when neither is set."""
-        return max(self.floors.get(ministry, 0), self.fixed.get(ministry, 0))
+        return self._bounds[ministry][0]
 
     def upper(self, ministry: str) -> int | None:
         """hi_i = min(ceiling, max_share × T, fixed); None when unbounded."""
+        return self._bounds[ministry][1]
+
+    def _lower(self, ministry: str) -> int:
+        return max(self.floors.get(ministry, 0), self.fixed.get(ministry, 0))
+
+    def _upper(self, ministry: str) -> int | None:
         candidates = [
             bound
             for bound in (
@@ -335,6 +344,18 @@ class RoundLP:
         self.rows[name] = row
         self.scales[name] = scale
 
+    def variables_of(
+        self, terms: Iterable[tuple[Cell, float]]
+    ) -> list[tuple[pulp.LpVariable, float]]:
+        """Terms over cells as terms over this round's ratio variables."""
+        return [(self.ratios[cell], coefficient) for cell, coefficient in terms]
+
+    def add_scaled(self, row: ScaledRow) -> None:
+        """Add a precomputed scaled row."""
+        self.add_row(
+            row.name, self.variables_of(row.terms), sense=row.sense, rhs=row.rhs, scale=row.scale
+        )
+
 
 def deviation_row_names(subject: str) -> tuple[str, str]:
     """The two rows bounding a relative deviation from above and from below."""
@@ -345,42 +366,68 @@ def new_round(cells: Sequence[Cell], *, bounds: Mapping[Cell, tuple[float, float
     """An empty round LP with a ratio variable per cell and the level variable z ≥ 0."""
     lp = pulp.LpProblem("leximin_round", pulp.LpMinimize)
     ratios = {}
+    width = len(str(len(cells)))
     for index, cell in enumerate(cells):
         low, high = bounds[cell] if cell in bounds else (0.0, None)
-        ratios[cell] = lp.add_variable(f"u{index}", low, high)
+        ratios[cell] = lp.add_variable(f"u{index:0{width}d}", low, high)
     level = lp.add_variable("z", 0.0)
     lp.setObjective(pulp.LpAffineExpression([(level, 1.0)]))
     return RoundLP(lp, ratios, level)
 
 
-def add_constraint_rows(
-    round_lp: RoundLP, problem: Problem, constraints: Iterable[NamedConstraint]
-) -> None:
-    """Add named constraints as rows scaled by their own size (pool amount or target)."""
-    for constraint in constraints:
-        cells = [cell for cell in constraint.cells if cell in round_lp.ratios]
-        if not cells:
-            continue
-        scale = sum((problem.cell_targets[cell] for cell in cells), Fraction(0))
-        terms = [
-            (round_lp.ratios[cell], float(problem.cell_targets[cell] / scale)) for cell in cells
-        ]
-        round_lp.add_row(
-            constraint.name,
-            terms,
-            sense=constraint.sense,
-            rhs=float(constraint.bound / scale),
-            scale=scale,
-        )
+@dataclass(frozen=True, slots=True)
+class ScaledRow:
+    """A named row over ratio variables, scaled by its own size; computed once per problem.
+
+    ``sum(coefficient * u_cell) sense rhs`` where a coefficient is ``t_cell / scale`` and
+    ``scale`` is the row's size in cents (a pool amount or a ministry's target).
+    """
+
+    name: str
+    terms: tuple[tuple[Cell, float], ...]
+    sense: Sense
+    rhs: float
+    scale: Fraction
 
 
-def scaled_terms(
-    round_lp: RoundLP, problem: Problem, cells: Sequence[Cell]
-) -> tuple[Fraction, list[tuple[pulp.LpVariable, float]]]:
-    """The cells' sum in ratio variables, divided by its size: ``(scale, terms)``."""
+def scaled_row(
+    problem: Problem, name: str, cells: Sequence[Cell], *, sense: Sense, amount: Fraction
+) -> ScaledRow | None:
+    """The row ``sum of cells sense amount`` in ratio variables; None without cells."""
+    if not cells:
+        return None
     scale = sum((problem.cell_targets[cell] for cell in cells), Fraction(0))
-    terms = [(round_lp.ratios[cell], float(problem.cell_targets[cell] / scale)) for cell in cells]
-    return scale, terms
+    terms = tuple((cell, float(problem.cell_targets[cell] / scale)) for cell in cells)
+    return ScaledRow(name, terms, sense, float(amount / scale), scale)
+
+
+def constraint_rows(
+    problem: Problem, constraints: Iterable[NamedConstraint], cells: Iterable[Cell]
+) -> tuple[ScaledRow, ...]:
+    """Named constraints as scaled rows over the given cells (others have no variable)."""
+    present = set(cells)
+    rows = []
+    for constraint in constraints:
+        kept = [cell for cell in constraint.cells if cell in present]
+        row = scaled_row(
+            problem,
+            constraint.name,
+            kept,
+            sense=constraint.sense,
+            amount=Fraction(constraint.bound),
+        )
+        if row is not None:
+            rows.append(row)
+    return tuple(rows)
+
+
+def ministry_ratio_terms(problem: Problem) -> dict[str, tuple[tuple[Cell, float], ...]]:
+    """Per ministry with a target, its ratio ``X_i / t_i`` as a combination of cell ratios."""
+    terms: dict[str, list[tuple[Cell, float]]] = {}
+    for cell in problem.allowed:
+        share = float(problem.cell_targets[cell] / problem.target(cell.ministry))
+        terms.setdefault(cell.ministry, []).append((cell, share))
+    return {ministry: tuple(found) for ministry, found in terms.items()}
 
 
 def add_deviation_rows(
@@ -400,15 +447,3 @@ def add_deviation_rows(
         low, high = within
         round_lp.add_row(above, terms, sense=Sense.AT_MOST, rhs=high)
         round_lp.add_row(below, terms, sense=Sense.AT_LEAST, rhs=low)
-
-
-def ministry_terms(
-    round_lp: RoundLP, problem: Problem, ministry: str
-) -> list[tuple[pulp.LpVariable, float]]:
-    """The ministry's ratio ``X_i / t_i`` as a combination of its cells' ratio variables."""
-    target = problem.target(ministry)
-    return [
-        (variable, float(problem.cell_targets[cell] / target))
-        for cell, variable in round_lp.ratios.items()
-        if cell.ministry == ministry
-    ]
