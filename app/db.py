@@ -7,9 +7,11 @@ so that it behaves like a small server database; PostgreSQL needs nothing specia
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
+import anyio
+import anyio.to_thread
 from fastapi import Request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
@@ -96,12 +98,70 @@ def session_for(*, writes: bool) -> Session:
     return Session(bind, expire_on_commit=False)
 
 
-def request_session(request: Request) -> Iterator[Session]:
+COMPUTE_FIRST = frozenset({("POST", "/v1/allocations"), ("POST", "/v1/comparisons")})
+"""Routes that read, then compute for a while (the solver), then maybe write. On SQLite they
+must not hold the write lock while they compute: they start as readers and take the lock
+with :func:`begin_writing` just before they append."""
+
+
+def _writes_from_the_start(request: Request) -> bool:
+    if request.method in SAFE_METHODS:
+        return False
+    route = request.scope.get("route")
+    return (request.method, getattr(route, "path", None)) not in COMPUTE_FIRST
+
+
+_WROTE = "costshare_wrote"
+
+
+@event.listens_for(Session, "after_flush")
+def _note_write(session: Session, _context: object) -> None:
+    session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_writes(session: Session) -> None:
+    session.info.pop(_WROTE, None)
+
+
+def begin_writing(session: Session) -> None:
+    """Make sure the session's transaction may write without waiting on a stale snapshot.
+
+    PostgreSQL needs nothing. On SQLite a reader cannot safely become a writer (another writer
+    may have committed since its snapshot), so the read-only transaction is ended and a new one
+    begins IMMEDIATE, waiting for the write lock. Nothing may have been written before.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    if session.new or session.dirty or session.deleted or session.info.get(_WROTE):
+        raise RuntimeError("begin_writing() must come before the transaction's first write")
+    session.rollback()
+    session.connection(execution_options={WRITE_INTENT: True})
+
+
+_finishers: anyio.CapacityLimiter | None = None
+
+
+def _finisher() -> anyio.CapacityLimiter:
+    """Threads reserved for ending transactions. A request that holds SQLite's write lock must
+    be able to commit even while every worker thread waits for that lock; sharing their pool
+    would deadlock until the waiters time out."""
+    global _finishers
+    if _finishers is None:
+        _finishers = anyio.CapacityLimiter(16)
+    return _finishers
+
+
+async def request_session(request: Request) -> AsyncIterator[Session]:
     """One session per request, committed once after the handler returned without error."""
-    with session_for(writes=request.method not in SAFE_METHODS) as session:
-        try:
-            yield session
-        except BaseException:
-            session.rollback()
-            raise
-        session.commit()
+    session = session_for(writes=_writes_from_the_start(request))
+    try:
+        yield session
+    except BaseException:
+        await anyio.to_thread.run_sync(session.rollback, limiter=_finisher())
+        raise
+    else:
+        await anyio.to_thread.run_sync(session.commit, limiter=_finisher())
+    finally:
+        await anyio.to_thread.run_sync(session.close, limiter=_finisher())

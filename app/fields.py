@@ -18,7 +18,7 @@ from pydantic_core import PydanticCustomError
 MAX_WEIGHT = Decimal(10**9)
 WEIGHT_DECIMALS = 6
 MAX_MONEY = Decimal(10**12)
-_PLAIN_DECIMAL = re.compile(r"-?\d+(\.\d+)?")
+_PLAIN_DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
 
 def _refuse(message: str) -> PydanticCustomError:

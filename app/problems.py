@@ -87,6 +87,8 @@ def field_path(loc: Iterable[Any]) -> str:
         parts = parts[1:] if (len(parts) > 1 or parts[0] == "body") else parts
     path = ""
     for part in parts:
+        if part == "[key]":
+            continue
         if isinstance(part, int):
             path += f"[{part}]"
         else:

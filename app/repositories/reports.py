@@ -5,12 +5,14 @@ from __future__ import annotations
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from app.db import begin_writing
 from app.models import AllocationReport, Publication, ReportChain
 
 
 def lock_chain(session: Session) -> ReportChain:
-    """The chain head, locked until the transaction ends (PostgreSQL: row lock; SQLite: the
-    write transaction began IMMEDIATE, so it already holds the database's write lock)."""
+    """The chain head, locked until the transaction ends (PostgreSQL: a row lock; SQLite: the
+    database's write lock, taken by a transaction that begins IMMEDIATE)."""
+    begin_writing(session)
     query = select(ReportChain).where(ReportChain.id == 1).with_for_update()
     return session.exec(query).one()
 

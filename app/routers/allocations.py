@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 
 from app import exports
 from app.auth import Caller, Editor
+from app.concurrency import solve_in_worker
 from app.routers.common import (
     READ_ERRORS,
     WRITE_ERRORS,
@@ -71,7 +72,7 @@ def list_allocations(
         200: {"model": AllocationReportOut, "description": "A replay of an Idempotency-Key."},
     },
 )
-def create_allocation(
+async def create_allocation(
     body: AllocationCreate,
     session: DbSession,
     editor: Editor,
@@ -93,7 +94,9 @@ def create_allocation(
         solver=body.solver.value,
         year=body.year,
     )
-    view, created = service.run(session, editor, request, idempotency_key=idempotency_key)
+    view, created = await solve_in_worker(
+        service.run, session, editor, request, idempotency_key=idempotency_key
+    )
     response.headers["Location"] = f"/v1/allocations/{view.row.id}"
     if not created:
         response.status_code = status.HTTP_200_OK
@@ -160,8 +163,11 @@ def export_allocation(
     response_model=ReportVerification,
     responses=READ_ERRORS,
 )
-def verify_allocation(report_id: int, session: DbSession, caller: Caller) -> ReportVerification:
-    check = audit.verify_report(session, caller, report_id)
+async def verify_allocation(
+    report_id: int, session: DbSession, caller: Caller
+) -> ReportVerification:
+    """Recomputing runs the engine, so it is admitted like an allocation run."""
+    check = await solve_in_worker(audit.verify_report, session, caller, report_id)
     return ReportVerification(
         id=report_id, valid=check.valid, checks=check.checks, problems=check.problems
     )

@@ -10,6 +10,7 @@ from fastapi.responses import PlainTextResponse
 
 from app import exports
 from app.auth import Caller, Editor
+from app.concurrency import solve_in_worker
 from app.routers.common import READ_ERRORS, WRITE_ERRORS, DbSession
 from app.schemas import BudgetTable, ComparisonCreate, ComparisonOut, ShareOut
 from app.services import allocations, figures
@@ -40,13 +41,14 @@ def get_share(
     response_model=ComparisonOut,
     responses=WRITE_ERRORS,
 )
-def create_comparison(body: ComparisonCreate, session: DbSession, editor: Editor) -> ComparisonOut:
+async def create_comparison(
+    body: ComparisonCreate, session: DbSession, editor: Editor
+) -> ComparisonOut:
     """Per ministry the amount under each rule and the difference to the first in € and %.
     Nothing is stored or published."""
     if body.report_ids is not None:
-        return ComparisonOut.model_validate(
-            figures.compare_reports(session, editor, body.report_ids)
-        )
+        compared = await solve_in_worker(figures.compare_reports, session, editor, body.report_ids)
+        return ComparisonOut.model_validate(compared)
     request = allocations.RunRequest(
         scenario_id=body.scenario_id,
         scenario=body.scenario,
@@ -54,8 +56,8 @@ def create_comparison(body: ComparisonCreate, session: DbSession, editor: Editor
         solver=body.solver.value,
         year=None,
     )
-    result = figures.compare_rules(
-        session, editor, request=request, rules=[r.value for r in body.rules]
+    result = await solve_in_worker(
+        figures.compare_rules, session, editor, request=request, rules=[r.value for r in body.rules]
     )
     return ComparisonOut.model_validate(result)
 

@@ -9,6 +9,8 @@ from typing import Any
 
 from sqlmodel import Session
 
+import allocation
+
 from app.auth import Principal, Role
 from app.errors import Forbidden, InvalidInput, NotFound
 from app.repositories import reports as repo
@@ -232,6 +234,4 @@ def _names(snapshot: dict[str, Any]) -> dict[str, str]:
 
 
 def allocation_for_rule(resolved: Any, *, rule: str, solver: str) -> Any:
-    import allocation
-
     return allocation.allocate(resolved.scenario, rule=rule, solver=solver)

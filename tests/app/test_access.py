@@ -111,7 +111,9 @@ def report_ids(db: Session) -> dict[str, int]:
         scenario_id=1, scenario=None, rule=None, solver="highs", year=None
     )
     published, _ = allocations.run(db, EDITOR, request, idempotency_key=None)
+    db.commit()
     draft, _ = allocations.run(db, EDITOR, request, idempotency_key=None)
+    db.commit()
     allocations.publish(db, EDITOR, published.row.id, if_match="*")
     db.commit()
     return {"published": published.row.id, "unpublished": draft.row.id}

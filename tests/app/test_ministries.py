@@ -39,12 +39,12 @@ class TestMinistries:
         self, client: TestClient, keys: dict[str, str]
     ):
         admin = auth(keys["admin"])
-        assert (
-            client.patch("/v1/ministries/OCW", headers=admin, json={"active": False}).json()[
-                "active"
-            ]
-            is False
+        etag = client.get("/v1/ministries/OCW", headers=admin).headers["etag"]
+        patched = client.patch(
+            "/v1/ministries/OCW", headers={**admin, "If-Match": etag}, json={"active": False}
         )
+        assert patched.json()["active"] is False
+        assert patched.headers["etag"] != etag
         refused = client.post(
             "/v1/weight-sets", headers=admin, json={"name": "x", "weights": {"OCW": 1}}
         )

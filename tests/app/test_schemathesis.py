@@ -33,8 +33,12 @@ def api_schema(app):
 schema = schemathesis.pytest.from_fixture("api_schema")
 
 
+@pytest.fixture(params=ROLES)
+def holder(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("holder", ROLES)
 @schema.parametrize()
 @seed(2027)
 @settings(
