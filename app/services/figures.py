@@ -10,7 +10,6 @@ from typing import Any
 from sqlmodel import Session
 
 import allocation
-
 from app.auth import Principal, Role
 from app.errors import Forbidden, InvalidInput, NotFound
 from app.repositories import reports as repo
