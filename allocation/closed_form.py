@@ -40,18 +40,18 @@ def clipped_totals(problem: Problem) -> dict[str, Fraction]:
     ratio = _ratio(problem, carriers)
     totals = {m: Fraction(0) for m in problem.ministries}
     for ministry in carriers:
-        totals[ministry] = _clip(problem, ministry, ratio)
+        totals[ministry] = _clip(problem, ministry, ratio=ratio)
     return totals
 
 
-def _clip(problem: Problem, ministry: str, ratio: Fraction) -> Fraction:
+def _clip(problem: Problem, ministry: str, *, ratio: Fraction) -> Fraction:
     value = max(ratio * problem.target(ministry), Fraction(problem.lower(ministry)))
     upper = problem.upper(ministry)
     return value if upper is None else min(value, Fraction(upper))
 
 
-def _sum_at(problem: Problem, carriers: list[str], ratio: Fraction) -> Fraction:
-    return sum((_clip(problem, m, ratio) for m in carriers), Fraction(0))
+def _sum_at(problem: Problem, carriers: list[str], *, ratio: Fraction) -> Fraction:
+    return sum((_clip(problem, m, ratio=ratio) for m in carriers), Fraction(0))
 
 
 def _ratio(problem: Problem, carriers: list[str]) -> Fraction:
@@ -66,18 +66,18 @@ def _ratio(problem: Problem, carriers: list[str]) -> Fraction:
             points.add(Fraction(upper) / target)
     ordered = sorted(points)
     for low, high in zip(ordered, [*ordered[1:], None], strict=True):
-        at_low = _sum_at(problem, carriers, low)
-        if high is not None and _sum_at(problem, carriers, high) < total:
+        at_low = _sum_at(problem, carriers, ratio=low)
+        if high is not None and _sum_at(problem, carriers, ratio=high) < total:
             continue
         slope = sum(
-            (problem.target(m) for m in carriers if _is_free_above(problem, m, low)),
+            (problem.target(m) for m in carriers if _is_free_above(problem, m, ratio=low)),
             Fraction(0),
         )
         return low if slope == 0 else low + (total - at_low) / slope
     raise ValueError("the bounds cannot reach T")
 
 
-def _is_free_above(problem: Problem, ministry: str, ratio: Fraction) -> bool:
+def _is_free_above(problem: Problem, ministry: str, *, ratio: Fraction) -> bool:
     """True when clip(λ t_i) still grows just above ``ratio``."""
     target = problem.target(ministry)
     upper = problem.upper(ministry)

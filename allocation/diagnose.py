@@ -79,7 +79,7 @@ def _pair_conflicts(problem: Problem) -> Iterator[str]:
     for ministry in problem.ministries:
         for lower_name, lower in _lower_sources(problem, ministry):
             if lower > 0 and problem.target(ministry) == 0:
-                yield _cannot_carry(problem, lower_name, lower, ministry)
+                yield _cannot_carry(problem, lower_name, lower=lower, ministry=ministry)
                 continue
             for upper_name, upper in _upper_sources(problem, ministry):
                 same_bound = lower_name.startswith("fixed") and upper_name.startswith("its fixed")
@@ -87,7 +87,7 @@ def _pair_conflicts(problem: Problem) -> Iterator[str]:
                     yield f"{lower_name} ({euro_text(lower)}) exceeds {upper_name}"
 
 
-def _cannot_carry(problem: Problem, lower_name: str, lower: int, ministry: str) -> str:
+def _cannot_carry(problem: Problem, lower_name: str, *, lower: int, ministry: str) -> str:
     if problem.total == 0:
         return f"{lower_name} ({euro_text(lower)}) cannot be met: there is nothing to allocate"
     return (
@@ -123,7 +123,7 @@ def _sum_conflicts(problem: Problem) -> Iterator[str]:
     if carriers and all(u is not None for u in uppers):
         covered = sum(u for u in uppers if u is not None)
         if covered < problem.total:
-            yield _upper_sum_text(problem, carriers, covered)
+            yield _upper_sum_text(problem, carriers, covered=covered)
 
 
 def _lower_family_words(problem: Problem, ministries: Sequence[str]) -> str:
@@ -143,7 +143,7 @@ def _upper_family(problem: Problem, ministry: str) -> str:
     return "max_share"
 
 
-def _upper_sum_text(problem: Problem, carriers: Sequence[str], covered: int) -> str:
+def _upper_sum_text(problem: Problem, carriers: Sequence[str], *, covered: int) -> str:
     total = euro_text(problem.total)
     families = sorted({_upper_family(problem, m) for m in carriers})
     if families == ["max_share"] and problem.max_share is not None:
@@ -208,11 +208,11 @@ def _pool_set_conflict(problem: Problem, pools: Sequence[str]) -> str | None:
     if all(u is not None for u in uppers):
         covered = sum(u for u in uppers if u is not None)
         if covered < amount:
-            return _carry_text(pools, amount, carriers, covered)
+            return _carry_text(pools, amount, carriers=carriers, covered=covered)
     served = _served_only_by(problem, pools)
     needed = sum(problem.lower(m) for m in served)
     if needed > amount:
-        return _serve_text(problem, pools, amount, served, needed)
+        return _serve_text(problem, pools, amount=amount, served=served, needed=needed)
     return None
 
 
@@ -222,7 +222,7 @@ def _pool_words(pools: Sequence[str], amount: int) -> str:
     return f"pools {', '.join(pools)} (together {euro_text(amount)})"
 
 
-def _carry_text(pools: Sequence[str], amount: int, carriers: Sequence[str], covered: int) -> str:
+def _carry_text(pools: Sequence[str], amount: int, *, carriers: Sequence[str], covered: int) -> str:
     return (
         f"{_pool_words(pools, amount)} can only be carried by {', '.join(carriers)}, "
         f"whose upper bounds sum to {euro_text(covered)}"
@@ -230,7 +230,7 @@ def _carry_text(pools: Sequence[str], amount: int, carriers: Sequence[str], cove
 
 
 def _serve_text(
-    problem: Problem, pools: Sequence[str], amount: int, served: Sequence[str], needed: int
+    problem: Problem, pools: Sequence[str], *, amount: int, served: Sequence[str], needed: int
 ) -> str:
     families = _lower_family_words(problem, served)
     only = "the only pool they have" if len(pools) == 1 else "the only pools they have"
@@ -249,24 +249,24 @@ def _serve_text(
 def _flow_conflicts(problem: Problem, pools: Sequence[str]) -> Iterator[str]:
     """One violated Hall condition each way, read off a minimum cut."""
     for bound in ("upper", "lower"):
-        chosen = _min_cut_pools(problem, pools, bound)
+        chosen = _min_cut_pools(problem, pools, bound=bound)
         if chosen is not None:
             text = _pool_set_conflict(problem, chosen)
             if text:
                 yield text
 
 
-def _min_cut_pools(problem: Problem, pools: Sequence[str], bound: str) -> list[str] | None:
+def _min_cut_pools(problem: Problem, pools: Sequence[str], *, bound: str) -> list[str] | None:
     """Pools on the source side of a minimum cut, when the flow falls short."""
     infinite = problem.total + sum(problem.lower(m) for m in problem.ministries) + 1
     graph = _FlowGraph()
     for name in pools:
-        graph.add("source", f"p:{name}", problem.pool(name).amount)
+        graph.add("source", f"p:{name}", capacity=problem.pool(name).amount)
     for cell in problem.allowed:
-        graph.add(f"p:{cell.pool}", f"m:{cell.ministry}", infinite)
+        graph.add(f"p:{cell.pool}", f"m:{cell.ministry}", capacity=infinite)
     for ministry in _carriers(problem):
         limit = problem.upper(ministry) if bound == "upper" else problem.lower(ministry)
-        graph.add(f"m:{ministry}", "sink", infinite if limit is None else limit)
+        graph.add(f"m:{ministry}", "sink", capacity=infinite if limit is None else limit)
     flow = graph.max_flow("source", "sink")
     needed = (
         problem.total if bound == "upper" else sum(problem.lower(m) for m in problem.ministries)
@@ -285,7 +285,7 @@ class _FlowGraph:
     def __init__(self) -> None:
         self.capacity: dict[str, dict[str, int]] = {}
 
-    def add(self, tail: str, head: str, capacity: int) -> None:
+    def add(self, tail: str, head: str, *, capacity: int) -> None:
         self.capacity.setdefault(tail, {})
         self.capacity.setdefault(head, {})
         self.capacity[tail][head] = self.capacity[tail].get(head, 0) + capacity
@@ -312,12 +312,12 @@ class _FlowGraph:
                 if room > 0 and head not in previous:
                     previous[head] = node
                     if head == sink:
-                        return self._path(previous, source, sink)
+                        return self._path(previous, source, sink=sink)
                     queue.append(head)
         return None
 
     @staticmethod
-    def _path(previous: dict[str, str], source: str, sink: str) -> list[str]:
+    def _path(previous: dict[str, str], source: str, *, sink: str) -> list[str]:
         path = [sink]
         while path[-1] != source:
             path.append(previous[path[-1]])

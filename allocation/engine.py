@@ -46,13 +46,15 @@ def allocate(
     try:
         allocation = exact_allocation(problem, chosen, solver=solver)
     except Infeasible as infeasible:
-        return _infeasible_report(problem, year, document, infeasible.problems, solver)
+        return _infeasible_report(
+            problem, year, document=document, problems=infeasible.problems, solver=solver
+        )
     rounded = round_allocation(problem, allocation.cells)
     found = (
         [] if chosen is Rule.CONSTRAINED else violations(bound_constraints(problem), rounded.cells)
     )
-    broken, warnings = broken_bounds(problem, rounded, found)
-    lines = build_lines(problem, allocation, rounded, broken=broken)
+    broken, warnings = broken_bounds(problem, rounded, found=found)
+    lines = build_lines(problem, allocation, rounded=rounded, broken=broken)
     levels = leximin_levels(problem, allocation)
     return AllocationReport(
         status=OPTIMAL,
@@ -86,6 +88,7 @@ def _pools(problem: Problem) -> tuple[tuple[str, int], ...]:
 def _infeasible_report(
     problem: Problem,
     scenario: Scenario,
+    *,
     document: dict[str, JSON],
     problems: tuple[str, ...],
     solver: str,

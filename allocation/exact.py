@@ -64,7 +64,7 @@ def solve_levels(equations: Sequence[Equation]) -> dict[int, Fraction]:
         )
         if pivot is None:
             raise ExactnessError(f"level {unknown} is not determined by the tight equations")
-        _eliminate(rows, pivot, unknown)
+        _eliminate(rows, pivot, unknown=unknown)
         pivots[unknown] = pivot
     for coefficients, rhs in rows:
         if not coefficients and rhs != 0:
@@ -72,7 +72,9 @@ def solve_levels(equations: Sequence[Equation]) -> dict[int, Fraction]:
     return {unknown: rows[row][1] for unknown, row in pivots.items()}
 
 
-def _eliminate(rows: list[tuple[dict[int, Fraction], Fraction]], pivot: int, unknown: int) -> None:
+def _eliminate(
+    rows: list[tuple[dict[int, Fraction], Fraction]], pivot: int, *, unknown: int
+) -> None:
     coefficients, rhs = rows[pivot]
     scale = coefficients[unknown]
     coefficients = {k: c / scale for k, c in coefficients.items()}
@@ -88,7 +90,7 @@ def _eliminate(rows: list[tuple[dict[int, Fraction], Fraction]], pivot: int, unk
         rows[index] = ({k: c for k, c in merged.items() if c}, other_rhs - factor * rhs)
 
 
-def blocked_form(target: Fraction, block: Blocked, zero_levels: set[int]) -> LinearForm:
+def blocked_form(target: Fraction, block: Blocked, *, zero_levels: set[int]) -> LinearForm:
     """``t * (1 + sign * d_level)``; just ``t`` when the level is known to be zero."""
     if block.sign == 0 or block.level in zero_levels:
         return LinearForm(target)
@@ -111,8 +113,8 @@ def recover_totals(
     tight = set(structure.tight_rows)
     if thorough and structure.last is not None:
         zero_cells |= {c for c, v in structure.last.ratios.items() if v <= tolerance}
-        tight |= _primal_tight_bounds(problem, structure, tolerance)
-    equations = list(_component_equations(problem, forms, zero_cells))
+        tight |= _primal_tight_bounds(problem, structure, tolerance=tolerance)
+    equations = list(_component_equations(problem, forms, zero_cells=zero_cells))
     for constraint in bound_constraints(problem):
         if constraint.name in tight and problem.target(constraint.subject) > 0:
             equations.append((forms[constraint.subject], Fraction(constraint.bound)))
@@ -130,11 +132,13 @@ def _total_forms(problem: Problem, structure: Structure[str]) -> dict[str, Linea
             forms[ministry] = LinearForm(Fraction(problem.lower(ministry)))
         else:
             block = structure.blocked[ministry]
-            forms[ministry] = blocked_form(target, block, structure.zero_levels)
+            forms[ministry] = blocked_form(target, block, zero_levels=structure.zero_levels)
     return forms
 
 
-def _primal_tight_bounds(problem: Problem, structure: Structure[str], tolerance: float) -> set[str]:
+def _primal_tight_bounds(
+    problem: Problem, structure: Structure[str], *, tolerance: float
+) -> set[str]:
     assert structure.last is not None
     ratios: dict[str, float] = {}
     for cell, value in structure.last.ratios.items():
@@ -151,7 +155,7 @@ def _primal_tight_bounds(problem: Problem, structure: Structure[str], tolerance:
 
 
 def _component_equations(
-    problem: Problem, forms: Mapping[str, LinearForm], zero_cells: set[Cell]
+    problem: Problem, forms: Mapping[str, LinearForm], *, zero_cells: set[Cell]
 ) -> Iterable[Equation]:
     """Per connected part of the ministry–pool graph: its ministries carry its pools exactly."""
     parent: dict[tuple[str, str], tuple[str, str]] = {}
@@ -213,7 +217,14 @@ def peel_forced_cells(problem: Problem, totals: Mapping[str, Fraction]) -> Margi
             for subject in list(amounts):
                 members = [cell for cell in open_cells if key(cell) == subject]
                 if len(members) == 1:
-                    _fix(members[0], amounts[subject], fixed, open_cells, rows, pools)
+                    _fix(
+                        members[0],
+                        amounts[subject],
+                        fixed=fixed,
+                        open_cells=open_cells,
+                        rows=rows,
+                        pools=pools,
+                    )
                     changed = True
     ordered = tuple(cell for cell in problem.allowed if cell in open_cells)
     live_rows = {m: v for m, v in rows.items() if any(c.ministry == m for c in ordered)}
@@ -232,6 +243,7 @@ def _pool_of(cell: Cell) -> str:
 def _fix(
     cell: Cell,
     value: Fraction,
+    *,
     fixed: dict[Cell, Fraction],
     open_cells: set[Cell],
     rows: dict[str, Fraction],
@@ -246,15 +258,15 @@ def _fix(
 def recover_cells(
     problem: Problem,
     margins: Margins,
-    structure: Structure[Cell],
     *,
+    structure: Structure[Cell],
     thorough: bool,
     tolerance: float,
 ) -> dict[Cell, Fraction]:
     """Exact cells: margins and certified zero cells determine every level."""
     forms = {
         cell: blocked_form(
-            problem.cell_targets[cell], structure.blocked[cell], structure.zero_levels
+            problem.cell_targets[cell], structure.blocked[cell], zero_levels=structure.zero_levels
         )
         for cell in margins.cells
     }
@@ -303,7 +315,7 @@ def check_allocation(problem: Problem, cells: Mapping[Cell, Fraction | int]) -> 
 
 
 def check_totals_optimal(
-    problem: Problem, totals: Mapping[str, Fraction], cells: Mapping[Cell, Fraction]
+    problem: Problem, totals: Mapping[str, Fraction], *, cells: Mapping[Cell, Fraction]
 ) -> None:
     """Certify the totals are the leximin optimum, or raise ``ExactnessError``.
 
@@ -325,7 +337,7 @@ def check_totals_optimal(
         upper = problem.upper(ministry)
         if upper is not None and totals[ministry] >= upper:
             continue
-        for other in _reachable_givers(ministry, takers, givers):
+        for other in _reachable_givers(ministry, takers, givers=givers):
             if totals[other] > problem.lower(other) and ratio[other] > ratio[ministry]:
                 raise ExactnessError(
                     f"moving money from {other} to {ministry} would lower the deviation"
@@ -333,7 +345,7 @@ def check_totals_optimal(
 
 
 def _reachable_givers(
-    start: str, takers: Mapping[str, list[str]], givers: Mapping[str, list[str]]
+    start: str, takers: Mapping[str, list[str]], *, givers: Mapping[str, list[str]]
 ) -> set[str]:
     seen_pools: set[str] = set()
     seen_ministries = {start}
@@ -361,7 +373,7 @@ def check_cells_leximin(problem: Problem, cells: Mapping[Cell, Fraction]) -> Non
     with strongly connected components, whether a cell at D lies on a cycle. With none, no
     direction improves, and for this convex problem the local optimum is the global one.
     """
-    moves = [_cell_moves(problem, cells, cell) for cell in problem.allowed]
+    moves = [_cell_moves(problem, cells, cell=cell) for cell in problem.allowed]
     ranks = sorted({move.deviation for move in moves if move.deviation > 0})
     rank_of = {deviation: rank for rank, deviation in enumerate(ranks, start=1)}
     for level in range(len(ranks), 0, -1):
@@ -397,7 +409,7 @@ class _CellMove:
     shrinks_toward_target: bool
 
 
-def _cell_moves(problem: Problem, cells: Mapping[Cell, Fraction], cell: Cell) -> _CellMove:
+def _cell_moves(problem: Problem, cells: Mapping[Cell, Fraction], *, cell: Cell) -> _CellMove:
     value, target = cells[cell], problem.cell_targets[cell]
     return _CellMove(
         cell=cell,

@@ -76,13 +76,13 @@ Interval = tuple[float, float]
 """Bounds on an item's ratio to its target, for items held by earlier rounds."""
 
 
-def hold_interval(blocked: Blocked, level: float, slack: float) -> Interval:
+def hold_interval(blocked: Blocked, level: float, *, slack: float) -> Interval:
     """Where a blocked item is held in later rounds.
 
     The side it blocked on is held at the ratio the LP reported (relative slack only, so a
     ratio near zero keeps its precision); the other side at the level, as Ogryczak does.
 
-    >>> hold_interval(Blocked(0, -1, 0.25), 0.75, 0.0)
+    >>> hold_interval(Blocked(0, -1, 0.25), 0.75, slack=0.0)
     (0.25, 1.75)
     """
     loose = level * (1 + slack) + slack
@@ -170,11 +170,11 @@ def run_rounds(
     while free:
         slack = hold_slack(solver)
         held = {
-            item: hold_interval(b, structure.levels[b.level], slack)
+            item: hold_interval(b, structure.levels[b.level], slack=slack)
             for item, b in structure.blocked.items()
         }
         round_lp = family.build(free, held)
-        outcome = _solve(round_lp, solver, attempt)
+        outcome = _solve(round_lp, solver, attempt=attempt)
         if structure.first is None:
             structure.first, structure.first_lp = outcome, round_lp
         structure.last = outcome
@@ -186,7 +186,7 @@ def run_rounds(
             structure.zero_levels.add(level_index)
             newly = dict.fromkeys(free, 0)
         elif not newly:
-            newly = _blocked_by_checks(free, held, reader, solver=solver, attempt=attempt)
+            newly = _blocked_by_checks(free, held, reader=reader, solver=solver, attempt=attempt)
         structure.levels.append(max(outcome.level, 0.0))
         for item, sign in newly.items():
             structure.blocked[item] = Blocked(level_index, sign, family.ratio(item, outcome))
@@ -194,7 +194,7 @@ def run_rounds(
     return structure
 
 
-def _solve(round_lp: RoundLP, solver: str, attempt: Attempt) -> RoundOutcome:
+def _solve(round_lp: RoundLP, solver: str, *, attempt: Attempt) -> RoundOutcome:
     """Solve a round; the bounds were checked exactly beforehand, so infeasible is numerical."""
     try:
         return solve_round(round_lp, solver, tight=attempt.tight)
@@ -225,8 +225,8 @@ def _blocked_by_duals(free: Sequence[Item], reader: _Reader[Item]) -> dict[Item,
 def _blocked_by_checks(
     free: Sequence[Item],
     held: Mapping[Item, Interval],
-    reader: _Reader[Item],
     *,
+    reader: _Reader[Item],
     solver: str,
     attempt: Attempt,
 ) -> dict[Item, int]:
@@ -237,7 +237,7 @@ def _blocked_by_checks(
         if not reader.is_tight(item):
             continue
         others = {other: (max(0.0, 1 - level), 1 + level) for other in free if other != item}
-        check = _solve(family.build([item], {**held, **others}), solver, attempt)
+        check = _solve(family.build([item], {**held, **others}), solver, attempt=attempt)
         if check.level >= level - attempt.tolerance * max(1.0, level):
             newly[item] = 1 if family.ratio(item, check) >= 1 else -1
     if not newly:
@@ -250,7 +250,7 @@ def _blocked_by_checks(
 
 def totals_family(problem: Problem) -> Family[str]:
     """Rounds over ministry totals: relative deviation of X_i from t_i, all bounds and pools."""
-    rows = constraint_rows(problem, model_constraints(problem), problem.allowed)
+    rows = constraint_rows(problem, model_constraints(problem), cells=problem.allowed)
     ratio_terms = ministry_ratio_terms(problem)
 
     def build(free: Sequence[str], held: Mapping[str, Interval]) -> RoundLP:
@@ -259,10 +259,10 @@ def totals_family(problem: Problem) -> Family[str]:
             round_lp.add_scaled(row)
         for ministry in free:
             terms = round_lp.variables_of(ratio_terms[ministry])
-            add_deviation_rows(round_lp, ministry, terms, within=None)
+            add_deviation_rows(round_lp, ministry, terms=terms, within=None)
         for ministry, interval in held.items():
             terms = round_lp.variables_of(ratio_terms[ministry])
-            add_deviation_rows(round_lp, ministry, terms, within=interval)
+            add_deviation_rows(round_lp, ministry, terms=terms, within=interval)
         return round_lp
 
     def ratio(ministry: str, outcome: RoundOutcome) -> float:
@@ -284,8 +284,8 @@ def cells_family(
     each pool's amount left to place over them (exact, in cents).
     """
     margins = [
-        *_margin_rows(problem, cells, "total", rows, key=lambda cell: cell.ministry),
-        *_margin_rows(problem, cells, "pool", pools, key=lambda cell: cell.pool),
+        *_margin_rows(problem, cells, family="total", amounts=rows, key=lambda cell: cell.ministry),
+        *_margin_rows(problem, cells, family="pool", amounts=pools, key=lambda cell: cell.pool),
     ]
 
     def build(free: Sequence[Cell], held: Mapping[Cell, Interval]) -> RoundLP:
@@ -294,7 +294,7 @@ def cells_family(
             round_lp.add_scaled(row)
         for cell in free:
             add_deviation_rows(
-                round_lp, cell_subject(cell), [(round_lp.ratios[cell], 1.0)], within=None
+                round_lp, cell_subject(cell), terms=[(round_lp.ratios[cell], 1.0)], within=None
             )
         return round_lp
 
@@ -312,9 +312,9 @@ def cell_subject(cell: Cell) -> str:
 def _margin_rows(
     problem: Problem,
     cells: Sequence[Cell],
+    *,
     family: str,
     amounts: Mapping[str, Fraction],
-    *,
     key: Callable[[Cell], str],
 ) -> list[ScaledRow]:
     """Rows ``total__i`` or ``pool__p``: the free cells of a ministry or pool add up exactly."""
@@ -326,7 +326,7 @@ def _margin_rows(
         row = scaled_row(
             problem,
             f"{family}__{subject}",
-            members.get(subject, []),
+            cells=members.get(subject, []),
             sense=Sense.EQUAL,
             amount=amount,
         )

@@ -391,7 +391,7 @@ class ScaledRow:
 
 
 def scaled_row(
-    problem: Problem, name: str, cells: Sequence[Cell], *, sense: Sense, amount: Fraction
+    problem: Problem, name: str, *, cells: Sequence[Cell], sense: Sense, amount: Fraction
 ) -> ScaledRow | None:
     """The row ``sum of cells sense amount`` in ratio variables; None without cells."""
     if not cells:
@@ -402,7 +402,7 @@ def scaled_row(
 
 
 def constraint_rows(
-    problem: Problem, constraints: Iterable[NamedConstraint], cells: Iterable[Cell]
+    problem: Problem, constraints: Iterable[NamedConstraint], *, cells: Iterable[Cell]
 ) -> tuple[ScaledRow, ...]:
     """Named constraints as scaled rows over the given cells (others have no variable)."""
     present = set(cells)
@@ -412,7 +412,7 @@ def constraint_rows(
         row = scaled_row(
             problem,
             constraint.name,
-            kept,
+            cells=kept,
             sense=constraint.sense,
             amount=Fraction(constraint.bound),
         )
@@ -433,8 +433,8 @@ def ministry_ratio_terms(problem: Problem) -> dict[str, tuple[tuple[Cell, float]
 def add_deviation_rows(
     round_lp: RoundLP,
     subject: str,
-    terms: Sequence[tuple[pulp.LpVariable, float]],
     *,
+    terms: Sequence[tuple[pulp.LpVariable, float]],
     within: tuple[float, float] | None,
 ) -> None:
     """Bound ``|ratio - 1|`` by the free level z, or hold the ratio ``within`` an interval."""

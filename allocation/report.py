@@ -198,8 +198,8 @@ def significant_text(value: float, digits: int = 2) -> str:
 def build_lines(
     problem: Problem,
     allocation: ExactAllocation,
-    rounded: RoundedAllocation,
     *,
+    rounded: RoundedAllocation,
     broken: Mapping[str, tuple[str, ...]],
 ) -> tuple[Line, ...]:
     """One line per ministry in code order, with display targets summing to T."""
@@ -218,7 +218,7 @@ def build_lines(
                 ),
                 target=targets[ministry],
                 target_exact=problem.target(ministry),
-                binding=_binding(problem, ministry, allocation)
+                binding=_binding(problem, ministry, allocation=allocation)
                 if allocation.rule is Rule.CONSTRAINED
                 else (),
                 broken=broken.get(ministry, ()),
@@ -227,7 +227,7 @@ def build_lines(
     return tuple(lines)
 
 
-def _binding(problem: Problem, ministry: str, allocation: ExactAllocation) -> tuple[str, ...]:
+def _binding(problem: Problem, ministry: str, *, allocation: ExactAllocation) -> tuple[str, ...]:
     """Bound families whose bound equals the ministry's exact total."""
     total = allocation.total(ministry)
     bounds = {
@@ -250,18 +250,25 @@ def leximin_levels(problem: Problem, allocation: ExactAllocation) -> tuple[Level
 
 
 def broken_bounds(
-    problem: Problem, rounded: RoundedAllocation, found: Sequence[tuple[NamedConstraint, Fraction]]
+    problem: Problem,
+    rounded: RoundedAllocation,
+    *,
+    found: Sequence[tuple[NamedConstraint, Fraction]],
 ) -> tuple[dict[str, tuple[str, ...]], tuple[str, ...]]:
     """Per ministry the bound families broken, and a warning sentence per broken bound."""
     per_ministry: dict[str, list[str]] = {}
     warnings = []
     for constraint, gap in found:
         per_ministry.setdefault(constraint.subject, []).append(constraint.family)
-        warnings.append(_broken_text(problem, constraint, rounded.totals[constraint.subject], gap))
+        warnings.append(
+            _broken_text(problem, constraint, total=rounded.totals[constraint.subject], gap=gap)
+        )
     return {m: tuple(families) for m, families in per_ministry.items()}, tuple(warnings)
 
 
-def _broken_text(problem: Problem, constraint: NamedConstraint, total: int, gap: Fraction) -> str:
+def _broken_text(
+    problem: Problem, constraint: NamedConstraint, *, total: int, gap: Fraction
+) -> str:
     ministry, bound = constraint.subject, euro_text(constraint.bound)
     pays = f"{ministry} pays {euro_text(total)}"
     amount = euro_text(int(gap))

@@ -147,7 +147,7 @@ class _TableRounding:
         for cell, raise_it in path:
             self._flip(cell, raise_it)
 
-    def _moves(self, node: Node, raise_it: bool, skip: Cell | None) -> list[tuple[Cell, Node]]:
+    def _moves(self, node: Node, raise_it: bool, *, skip: Cell | None) -> list[tuple[Cell, Node]]:
         moves = []
         for cell in self.edges.get(node, []):
             if cell == skip:
@@ -177,7 +177,7 @@ class _TableRounding:
         while queue:
             state = queue.popleft()
             node, raise_it = state
-            for cell, other in self._moves(node, raise_it, skip):
+            for cell, other in self._moves(node, raise_it, skip=skip):
                 following = (other, not raise_it)
                 if following in seen:
                     continue
@@ -261,7 +261,7 @@ class _TableRounding:
                 continue
             pool: Node = ("p", cell.pool)
 
-            def closes(node: Node, arrived_by_raise: bool, pool: Node = pool) -> bool:
+            def closes(node: Node, arrived_by_raise: bool, *, pool: Node = pool) -> bool:
                 return node == pool and not arrived_by_raise
 
             path = self._search(("m", cell.ministry), raise_first=False, is_end=closes, skip=cell)

@@ -140,7 +140,7 @@ def _constrained_pass(problem: Problem, *, solver: str, attempt: Attempt) -> Exa
             tried.append(totals)
             cells = split_cells(problem, totals, solver=solver, attempt=attempt)
             check_allocation(problem, cells)
-            check_totals_optimal(problem, totals, cells)
+            check_totals_optimal(problem, totals, cells=cells)
         except ExactnessError as error:
             failure = error
             continue
@@ -163,7 +163,11 @@ def split_cells(
     for thorough in (False, True):
         try:
             exact = recover_cells(
-                problem, margins, structure, thorough=thorough, tolerance=attempt.tolerance
+                problem,
+                margins,
+                structure=structure,
+                thorough=thorough,
+                tolerance=attempt.tolerance,
             )
             check_cells_leximin(problem, {**cells, **exact})
         except ExactnessError as error:

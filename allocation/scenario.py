@@ -372,7 +372,7 @@ def _top_weights(value: object) -> Weights:
     return parsed
 
 
-def _channel_weights(value: object, field_path: str, ministries: tuple[str, ...]) -> Weights:
+def _channel_weights(value: object, field_path: str, *, ministries: tuple[str, ...]) -> Weights:
     weights = _object(value, field_path)
     parsed = []
     for code in sorted(weights):
@@ -391,7 +391,7 @@ def _channels(value: object, top_weights: Weights) -> tuple[Channel, ...]:
         raise InvalidScenario("variable", f"at most {MAX_CHANNELS} channels, got {len(value)}")
     channels: dict[str, Channel] = {}
     for index, item in enumerate(value):
-        channel = _channel(item, f"variable[{index}]", top_weights)
+        channel = _channel(item, f"variable[{index}]", top_weights=top_weights)
         if channel.name in channels:
             raise InvalidScenario(
                 f"variable[{index}].channel", f"duplicate channel {channel.name!r}"
@@ -400,7 +400,7 @@ def _channels(value: object, top_weights: Weights) -> tuple[Channel, ...]:
     return tuple(channels[name] for name in sorted(channels))
 
 
-def _channel(value: object, field_path: str, top_weights: Weights) -> Channel:
+def _channel(value: object, field_path: str, *, top_weights: Weights) -> Channel:
     item = _object(value, field_path)
     _check_fields(
         item,
@@ -424,7 +424,7 @@ def _channel(value: object, field_path: str, top_weights: Weights) -> Channel:
             high=MAX_CONTACTS,
         ),
         weights=(
-            _channel_weights(item["weights"], f"{field_path}.weights", ministries)
+            _channel_weights(item["weights"], f"{field_path}.weights", ministries=ministries)
             if "weights" in item
             else default
         ),
@@ -467,13 +467,13 @@ def _constraints(value: object, ministries: tuple[str, ...]) -> Constraints:
         max_share = number
     return Constraints(
         max_share=max_share,
-        floors=_amounts(item.get("floors", {}), "constraints.floors", ministries),
-        ceilings=_amounts(item.get("ceilings", {}), "constraints.ceilings", ministries),
-        fixed=_amounts(item.get("fixed", {}), "constraints.fixed", ministries),
+        floors=_amounts(item.get("floors", {}), "constraints.floors", ministries=ministries),
+        ceilings=_amounts(item.get("ceilings", {}), "constraints.ceilings", ministries=ministries),
+        fixed=_amounts(item.get("fixed", {}), "constraints.fixed", ministries=ministries),
     )
 
 
-def _amounts(value: object, field_path: str, ministries: tuple[str, ...]) -> Amounts:
+def _amounts(value: object, field_path: str, *, ministries: tuple[str, ...]) -> Amounts:
     amounts = _object(value, field_path)
     for code in sorted(amounts):
         if code not in ministries:

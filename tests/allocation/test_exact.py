@@ -65,7 +65,7 @@ class TestCertificates:
             m: sum(v for c, v in cells.items() if c.ministry == m) for m in problem.ministries
         }
         check_allocation(problem, cells)
-        check_totals_optimal(problem, totals, cells)
+        check_totals_optimal(problem, totals, cells=cells)
         check_cells_leximin(problem, cells)
 
     def test_a_cycle_that_helps_a_larger_deviation_is_caught(self) -> None:
@@ -86,7 +86,7 @@ class TestCertificates:
             m: sum(v for c, v in cells.items() if c.ministry == m) for m in problem.ministries
         }
         with pytest.raises(ExactnessError, match="moving money"):
-            check_totals_optimal(problem, totals, cells)
+            check_totals_optimal(problem, totals, cells=cells)
 
     def test_a_broken_bound_is_caught(self) -> None:
         problem, cells = offlimits()
