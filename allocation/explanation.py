@@ -57,6 +57,7 @@ def explain(
     sentences = [_RULES[rule].format(count=len(problem.ministries)), _pools_sentence(problem)]
     sentences += [_line_sentence(line) for line in lines]
     if rule is Rule.CONSTRAINED:
+        sentences += _pinned_sentences(problem)
         sentences += _leximin_sentences(levels, marginals)
     return tuple(sentences)
 
@@ -94,14 +95,32 @@ def _line_sentence(line: Line) -> str:
     return sentence + "."
 
 
+def _pinned_sentences(problem: Problem) -> list[str]:
+    """Ministries whose bounds leave one possible total take no part in the balancing."""
+    return [
+        f"{ministry}'s total is fixed by its bounds at {euro_text(problem.lower(ministry))}; "
+        "it takes no part in balancing the deviations."
+        for ministry in problem.ministries
+        if problem.target(ministry) > 0 and problem.is_pinned(ministry)
+    ]
+
+
 def _leximin_sentences(levels: Sequence[Level], marginals: Sequence[Marginal]) -> list[str]:
     if not levels:
         return ["Every ministry's total is fixed by its bounds; nothing was left to balance."]
     top = levels[0]
     sentences = [
-        f"The largest relative deviation is {fraction_text(top.deviation * 100, 4)}% "
-        f"({', '.join(top.ministries)})."
+        "Among the ministries not fixed by their bounds, the largest relative deviation is "
+        f"{fraction_text(top.deviation * 100, 4)}% ({', '.join(top.ministries)})."
     ]
+    if len(levels) > 1:
+        rest = "; ".join(
+            f"{fraction_text(level.deviation * 100, 4)}% ({', '.join(level.ministries)})"
+            for level in levels[1:]
+        )
+        sentences.append(
+            f"With that held, the next deviations are as small as they can be: {rest}."
+        )
     for marginal in marginals:
         effect = "lowers" if marginal.per_euro < 0 else "raises"
         start = _MARGINAL_WORDS[marginal.family].format(m=marginal.ministry)
