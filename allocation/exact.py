@@ -374,19 +374,19 @@ def check_cells_leximin(problem: Problem, cells: Mapping[Cell, Fraction]) -> Non
     direction improves, and for this convex problem the local optimum is the global one.
     """
     moves = [_cell_moves(problem, cells, cell=cell) for cell in problem.allowed]
-    ranks = sorted({move.deviation for move in moves if move.deviation > 0})
-    rank_of = {deviation: rank for rank, deviation in enumerate(ranks, start=1)}
-    for level in range(len(ranks), 0, -1):
+    distinct = sorted({Fraction(0), *(move.deviation for move in moves)})
+    rank_of = {deviation: rank for rank, deviation in enumerate(distinct)}
+    ranked = [(rank_of[move.deviation], move) for move in moves]
+    for level in range(len(distinct) - 1, 0, -1):
         arcs: dict[Node, list[Node]] = {}
-        for move in moves:
-            rank = rank_of.get(move.deviation, 0)
+        for rank, move in ranked:
             if move.can_grow and (move.grows_toward_target or rank < level):
                 arcs.setdefault(move.ministry, []).append(move.pool)
             if move.can_shrink and (move.shrinks_toward_target or rank < level):
                 arcs.setdefault(move.pool, []).append(move.ministry)
         component = _components(arcs)
-        for move in moves:
-            if rank_of.get(move.deviation) == level and _same_component(component, move):
+        for rank, move in ranked:
+            if rank == level and _same_component(component, move):
                 raise ExactnessError(
                     f"a cycle through {move.cell} would lower the largest deviation"
                 )

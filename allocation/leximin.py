@@ -32,7 +32,13 @@ from allocation.model import (
     new_round,
     scaled_row,
 )
-from allocation.solve import RoundOutcome, hold_slack, reported_precision, solve_round
+from allocation.solve import (
+    RoundOutcome,
+    WarmRounds,
+    hold_slack,
+    reported_precision,
+    solve_round,
+)
 
 LP_TOLERANCE = 1e-9
 """The one tolerance on the way back from floats: a dual, reduced cost, level or slack smaller
@@ -166,18 +172,11 @@ def run_rounds(
 ) -> Structure[Item]:
     """Run Ogryczak rounds until every item is blocked; return the structure found."""
     structure: Structure[Item] = Structure()
+    rounds = _Rounds(family, solver=solver, attempt=attempt)
     free = list(items)
     while free:
-        slack = hold_slack(solver)
-        held = {
-            item: hold_interval(b, structure.levels[b.level], slack=slack)
-            for item, b in structure.blocked.items()
-        }
-        round_lp = family.build(free, held)
-        outcome = _solve(round_lp, solver, attempt=attempt)
-        if structure.first is None:
-            structure.first, structure.first_lp = outcome, round_lp
-        structure.last = outcome
+        held = _holds(structure, slack=hold_slack(solver))
+        outcome = rounds.next(free, held, structure)
         reader = _Reader(family, outcome, attempt.tolerance, reported_precision(solver))
         _collect_certificate(structure, reader)
         newly = _blocked_by_duals(free, reader)
@@ -192,6 +191,57 @@ def run_rounds(
             structure.blocked[item] = Blocked(level_index, sign, family.ratio(item, outcome))
         free = [item for item in free if item not in newly]
     return structure
+
+
+def _holds(structure: Structure[Item], *, slack: float) -> dict[Item, Interval]:
+    return {
+        item: hold_interval(b, structure.levels[b.level], slack=slack)
+        for item, b in structure.blocked.items()
+    }
+
+
+class _Rounds(Generic[Item]):
+    """Solves successive rounds: one warm HiGHS model, or a fresh PuLP model each round."""
+
+    def __init__(self, family: Family[Item], *, solver: str, attempt: Attempt) -> None:
+        self.family: Family[Item] = family
+        self.solver = solver
+        self.attempt = attempt
+        self.warm: WarmRounds | None = None
+        self.held: set[Item] = set()
+
+    def next(
+        self, free: Sequence[Item], held: Mapping[Item, Interval], structure: Structure[Item]
+    ) -> RoundOutcome:
+        """Solve the round with ``free`` items and ``held`` ones; record first and last."""
+        if self.solver == "highs":
+            outcome = self._warm(free, held, structure)
+        else:
+            round_lp = self.family.build(free, held)
+            outcome = _solve(round_lp, self.solver, attempt=self.attempt)
+            if structure.first_lp is None:
+                structure.first_lp = round_lp
+        if structure.first is None:
+            structure.first = outcome
+        structure.last = outcome
+        return outcome
+
+    def _warm(
+        self, free: Sequence[Item], held: Mapping[Item, Interval], structure: Structure[Item]
+    ) -> RoundOutcome:
+        if self.warm is None:
+            round_lp = self.family.build(free, held)
+            structure.first_lp = round_lp
+            self.warm = WarmRounds(round_lp, tight=self.attempt.tight)
+            self.held = set(held)
+        for item, interval in held.items():
+            if item not in self.held:
+                self.warm.hold(deviation_row_names(self.family.subject(item)), interval)
+                self.held.add(item)
+        try:
+            return self.warm.solve()
+        except Infeasible as error:
+            raise SolverError(f"highs lost feasibility in a leximin round: {error}") from error
 
 
 def _solve(round_lp: RoundLP, solver: str, *, attempt: Attempt) -> RoundOutcome:

@@ -19,6 +19,7 @@ import subprocess
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pulp
 
@@ -112,6 +113,96 @@ def _pulp_solver(name: str, *, tight: bool) -> pulp.LpSolver:
     )
 
 
+def hand_over(model: Any, lp: pulp.LpProblem, variables: list[pulp.LpVariable]) -> None:
+    """Give a PuLP model to a highspy model in three bulk calls; sets each index."""
+    import highspy
+
+    infinity = highspy.kHighsInf
+    for index, variable in enumerate(variables):
+        variable.index = index
+    model.addVars(
+        len(variables),
+        [-infinity if v.lowBound is None else v.lowBound for v in variables],
+        [infinity if v.upBound is None else v.upBound for v in variables],
+    )
+    sign = -1.0 if lp.sense == pulp.LpMaximize else 1.0
+    costs = [(v.index, sign * c) for v, c in lp.objective.items() if c]
+    model.changeColsCost(len(costs), [i for i, _ in costs], [c for _, c in costs])
+    starts: list[int] = []
+    indices: list[int] = []
+    values: list[float] = []
+    lows: list[float] = []
+    highs: list[float] = []
+    for index, row in enumerate(lp.constraints()):
+        row.index = index
+        starts.append(len(indices))
+        for variable, coefficient in row.items():
+            if coefficient:
+                indices.append(variable.index)
+                values.append(coefficient)
+        low, high = row.getLb(), row.getUb()
+        lows.append(-infinity if low is None else low)
+        highs.append(infinity if high is None else high)
+    model.addRows(len(starts), lows, highs, len(indices), starts, indices, values)
+
+
+class WarmRounds:
+    """The rounds of one leximin sequence on one HiGHS model, warm-started.
+
+    The first round is modelled with PuLP and handed over once. Later rounds only change
+    rows: a newly blocked item's two deviation rows lose their z term and take the item's
+    hold interval as bounds. HiGHS keeps its basis between runs, so a round costs a few
+    simplex pivots rather than a new model: rebuilding thousands of rows through PuLP every
+    round was what made large problems slow, and PuLP cannot change a HiGHS model in place.
+    """
+
+    def __init__(self, round_lp: RoundLP, *, tight: bool) -> None:
+        import highspy
+
+        _swallow_highs_banner()
+        self.model = highspy.Highs()  # type: ignore[no-untyped-call]
+        self.model.setOptionValue("output_flag", False)
+        self.model.setOptionValue("presolve", "off")
+        if tight:
+            self.model.setOptionValue("primal_feasibility_tolerance", TIGHT_TOLERANCE)
+            self.model.setOptionValue("dual_feasibility_tolerance", TIGHT_TOLERANCE)
+        hand_over(self.model, round_lp.lp, round_lp.lp.variables())
+        self.columns = {cell: var.index for cell, var in round_lp.ratios.items()}
+        self.level_column = round_lp.level.index
+        self.rows = {name: row.index for name, row in round_lp.rows.items()}
+
+    def hold(self, names: tuple[str, str], interval: tuple[float, float]) -> None:
+        """Hold an item: its rows ``above`` and ``below`` drop z and bound it to ``interval``."""
+        import highspy
+
+        above, below = (self.rows[name] for name in names)
+        low, high = interval
+        for row in (above, below):
+            self.model.changeCoeff(row, self.level_column, 0.0)
+        self.model.changeRowBounds(above, -highspy.kHighsInf, high)
+        self.model.changeRowBounds(below, low, highspy.kHighsInf)
+
+    def solve(self) -> RoundOutcome:
+        """Run from the last basis and read the round back; infeasible raises ``Infeasible``."""
+        import highspy
+
+        self.model.run()
+        status = self.model.getModelStatus()
+        if status == highspy.HighsModelStatus.kInfeasible:
+            raise Infeasible(("the solver found that the bounds cannot all be met",))
+        if status != highspy.HighsModelStatus.kOptimal:
+            raise SolverError(f"highs stopped with status {status.name}")
+        solution = self.model.getSolution()
+        values, costs = list(solution.col_value), list(solution.col_dual)
+        duals = list(solution.row_dual)
+        return RoundOutcome(
+            level=float(values[self.level_column]),
+            ratios={cell: float(values[i]) for cell, i in self.columns.items()},
+            reduced_costs={cell: float(costs[i]) for cell, i in self.columns.items()},
+            duals={name: float(duals[i]) for name, i in self.rows.items()},
+        )
+
+
 class BulkHiGHS(pulp.HiGHS):  # type: ignore[misc]
     """PuLP's in-process HiGHS interface, handing the model over in bulk.
 
@@ -124,44 +215,11 @@ class BulkHiGHS(pulp.HiGHS):  # type: ignore[misc]
         """Solve ``lp`` and read values, reduced costs and duals back into it."""
         self.createAndConfigureSolver(lp)
         variables = lp.variables()
-        self._hand_over(lp, variables)
+        hand_over(lp.solverModel, lp, variables)
         self.callSolver(lp)
         status, solution_status = self._read_back(lp, variables)
         lp.assignStatus(status, solution_status)
         return int(status)
-
-    @staticmethod
-    def _hand_over(lp: pulp.LpProblem, variables: list[pulp.LpVariable]) -> None:
-        import highspy
-
-        infinity = highspy.kHighsInf
-        model = lp.solverModel
-        for index, variable in enumerate(variables):
-            variable.index = index
-        model.addVars(
-            len(variables),
-            [-infinity if v.lowBound is None else v.lowBound for v in variables],
-            [infinity if v.upBound is None else v.upBound for v in variables],
-        )
-        sign = -1.0 if lp.sense == pulp.LpMaximize else 1.0
-        costs = [(v.index, sign * c) for v, c in lp.objective.items() if c]
-        model.changeColsCost(len(costs), [i for i, _ in costs], [c for _, c in costs])
-        starts: list[int] = []
-        indices: list[int] = []
-        values: list[float] = []
-        lows: list[float] = []
-        highs: list[float] = []
-        for index, row in enumerate(lp.constraints()):
-            row.index = index
-            starts.append(len(indices))
-            for variable, coefficient in row.items():
-                if coefficient:
-                    indices.append(variable.index)
-                    values.append(coefficient)
-            low, high = row.getLb(), row.getUb()
-            lows.append(-infinity if low is None else low)
-            highs.append(infinity if high is None else high)
-        model.addRows(len(starts), lows, highs, len(indices), starts, indices, values)
 
     @staticmethod
     def _read_back(lp: pulp.LpProblem, variables: list[pulp.LpVariable]) -> tuple[int, int]:
