@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from allocation.errors import Infeasible
+from allocation.exact import check_allocation
 from allocation.explanation import explain, explain_infeasible
 from allocation.model import Problem, bound_constraints, build_problem, violations
 from allocation.report import (
@@ -50,9 +51,11 @@ def allocate(
             problem, year, document=document, problems=infeasible.problems, solver=solver
         )
     rounded = round_allocation(problem, allocation.cells)
-    found = (
-        [] if chosen is Rule.CONSTRAINED else violations(bound_constraints(problem), rounded.cells)
-    )
+    if chosen is Rule.CONSTRAINED:
+        check_allocation(problem, rounded.cells)
+        found = []
+    else:
+        found = violations(bound_constraints(problem), rounded.cells)
     broken, warnings = broken_bounds(problem, rounded, found=found)
     lines = build_lines(problem, allocation, rounded=rounded, broken=broken)
     levels = leximin_levels(problem, allocation)

@@ -303,8 +303,11 @@ def _margin_equations(
 # --- verification --------------------------------------------------------------------------
 
 
-def check_allocation(problem: Problem, cells: Mapping[Cell, Fraction | int]) -> None:
-    """Every named constraint holds exactly and no cell is negative, or ``ExactnessError``."""
+def check_allocation(problem: Problem, cells: Mapping[Cell, Fraction] | Mapping[Cell, int]) -> None:
+    """Every named constraint holds exactly and no cell is negative, or ``ExactnessError``.
+
+    Used twice: on the exact fractions, and on the cents after rounding.
+    """
     negative = [cell for cell, value in cells.items() if value < 0]
     if negative:
         raise ExactnessError(f"cell {negative[0]} is negative")

@@ -8,6 +8,10 @@ left sits on target) or a check LP per tight item decides.
 
 The output is structure, not numbers: per item its round and sign, plus the rows and cells the
 duals certify as tight. ``allocation.exact`` turns that structure into exact fractions.
+
+Every round is modelled with PuLP. With HiGHS the first round's model is handed over once and
+later rounds only hold the newly blocked items' rows, so HiGHS restarts from its last basis;
+with CBC each round is a fresh PuLP model solved by the CBC binary.
 """
 
 from __future__ import annotations

@@ -279,8 +279,13 @@ def solver_description(name: str) -> dict[str, str]:
     """
     check_solver(name)
     if name == "highs":
-        return {"name": "highs", "version": importlib.metadata.version("highspy")}
+        return {"name": "highs", "version": _highs_version()}
     return {"name": "cbc", "version": _cbc_version()}
+
+
+@functools.cache
+def _highs_version() -> str:
+    return importlib.metadata.version("highspy")
 
 
 @functools.cache
