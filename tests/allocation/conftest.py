@@ -23,7 +23,7 @@ CODES = ("BZ", "BZK", "EZ", "JenV", "OCW", "SZW", "VWS", "AZ")
 
 
 def offlimits_document() -> dict[str, Any]:
-    """The example from the brief: base plus a helpline channel, all four bound families."""
+    """The Offlimits 2027 example: base plus a helpline channel, all four bound families."""
     return {
         "year": 2027,
         "rule": "constrained",

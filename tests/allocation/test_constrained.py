@@ -28,7 +28,7 @@ def pay(report: AllocationReport) -> dict[str, dict[str, str]]:
 
 
 class TestOfflimitsExample:
-    def test_honours_every_bound_of_the_brief(self) -> None:
+    def test_honours_every_bound_of_the_example(self) -> None:
         report = allocate(parse_scenario(offlimits_document()))
         lines = {line.ministry: line for line in report.lines}
         assert report.status == "optimal"
