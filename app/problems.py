@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from allocation.errors import AllocationError
 from app import errors
 
 PROBLEM_JSON = "application/problem+json"
@@ -157,6 +158,20 @@ def install(app: FastAPI) -> None:
         headers = dict(exc.headers) if exc.headers else None
         return problem_response(
             request, status=exc.status_code, detail=str(exc.detail), headers=headers
+        )
+
+    @app.exception_handler(AllocationError)
+    async def _engine(request: Request, exc: AllocationError) -> JSONResponse:
+        log.warning("engine refused: %s", type(exc).__name__)
+        return problem_response(
+            request,
+            status=422,
+            detail=(
+                "the engine could not certify an exact split for this input "
+                f"({type(exc).__name__}: {exc}); pools or bounds of a few cents beside millions "
+                "are the usual cause"
+            ),
+            slug="not-certifiable",
         )
 
     @app.exception_handler(OperationalError)

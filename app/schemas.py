@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.fields import Chapter, LongText, MinistryCode, PoolName, ShortText, Weight
+
+MAX_ID = 2**31 - 1
+"""Ids are 32-bit integers in the database; a larger one can name nothing."""
 
 
 class Strict(BaseModel):
@@ -214,7 +217,7 @@ class Solver(StrEnum):
 class AllocationCreate(Strict):
     """Run the engine on a stored scenario (``scenario_id``) or an inline ``scenario``."""
 
-    scenario_id: int | None = Field(default=None, ge=1, examples=[1])
+    scenario_id: int | None = Field(default=None, ge=1, le=MAX_ID, examples=[1])
     scenario: dict[str, Any] | None = Field(default=None, examples=[SCENARIO_EXAMPLE])
     rule: Rule | None = Field(default=None, description="Overrides the scenario's rule.")
     solver: Solver = Solver.HIGHS
@@ -336,7 +339,7 @@ class ShareOut(BaseModel):
 class ComparisonCreate(Strict):
     """Compare one scenario under several rules, or two stored reports (``report_ids``)."""
 
-    scenario_id: int | None = Field(default=None, ge=1)
+    scenario_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     scenario: dict[str, Any] | None = Field(default=None, examples=[SCENARIO_EXAMPLE])
     rules: list[Rule] = Field(
         default_factory=lambda: [Rule.PROPORTIONAL, Rule.EQUAL, Rule.CONSTRAINED],
@@ -344,7 +347,9 @@ class ComparisonCreate(Strict):
         max_length=3,
     )
     solver: Solver = Solver.HIGHS
-    report_ids: list[int] | None = Field(default=None, min_length=2, max_length=2)
+    report_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None = Field(
+        default=None, min_length=2, max_length=2
+    )
 
 
 class Difference(BaseModel):

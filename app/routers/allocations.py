@@ -17,6 +17,7 @@ from app.routers.common import (
     IfMatch,
     Limit,
     Offset,
+    ResourceId,
     set_etag,
 )
 from app.schemas import (
@@ -110,7 +111,7 @@ async def create_allocation(
     responses=READ_ERRORS,
 )
 def get_allocation(
-    report_id: int, session: DbSession, caller: Caller, response: Response
+    report_id: ResourceId, session: DbSession, caller: Caller, response: Response
 ) -> AllocationReportOut:
     """The ETag names the publication state of the report's year; publishing needs it."""
     view = service.get(session, caller, report_id)
@@ -136,7 +137,7 @@ def get_allocation(
     },
 )
 def export_allocation(
-    report_id: int,
+    report_id: ResourceId,
     session: DbSession,
     caller: Caller,
     format: Annotated[Literal["json", "csv", "xlsx", "html"], Query()] = "json",
@@ -164,7 +165,7 @@ def export_allocation(
     responses=READ_ERRORS,
 )
 async def verify_allocation(
-    report_id: int, session: DbSession, caller: Caller
+    report_id: ResourceId, session: DbSession, caller: Caller
 ) -> ReportVerification:
     """Recomputing runs the engine, so it is admitted like an allocation run."""
     check = await solve_in_worker(audit.verify_report, session, caller, report_id)
@@ -180,7 +181,7 @@ async def verify_allocation(
     responses=WRITE_ERRORS,
 )
 def publish_allocation(
-    report_id: int,
+    report_id: ResourceId,
     session: DbSession,
     editor: Editor,
     response: Response,

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Query, Response
+from fastapi import Depends, Header, Path, Query, Response
 from sqlmodel import Session
 
 from app.db import request_session
 from app.problems import PROBLEM_JSON, Problem
+from app.schemas import MAX_ID
 from app.services.revisions import etag
 
 
@@ -38,6 +39,7 @@ IfMatch = Annotated[
         max_length=200,
     ),
 ]
+ResourceId = Annotated[int, Path(ge=1, le=MAX_ID)]
 Limit = Annotated[int, Query(ge=1, le=100, description="Page size (at most 100).")]
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 

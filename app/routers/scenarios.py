@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from app.auth import Editor
 from app.models import Scenario
-from app.routers.common import READ_ERRORS, WRITE_ERRORS, DbSession, Limit, Offset
+from app.routers.common import READ_ERRORS, WRITE_ERRORS, DbSession, Limit, Offset, ResourceId
 from app.schemas import ScenarioCreate, ScenarioList, ScenarioOut, ScenarioRevise
 from app.services import scenarios as service
 
@@ -52,7 +52,7 @@ def create_scenario(
 @router.get(
     "/{scenario_id}", summary="Get one scenario", response_model=ScenarioOut, responses=READ_ERRORS
 )
-def get_scenario(scenario_id: int, session: DbSession, _editor: Editor) -> ScenarioOut:
+def get_scenario(scenario_id: ResourceId, session: DbSession, _editor: Editor) -> ScenarioOut:
     return _out(service.get(session, scenario_id))
 
 
@@ -64,7 +64,11 @@ def get_scenario(scenario_id: int, session: DbSession, _editor: Editor) -> Scena
     responses=WRITE_ERRORS,
 )
 def revise_scenario(
-    scenario_id: int, body: ScenarioRevise, session: DbSession, editor: Editor, response: Response
+    scenario_id: ResourceId,
+    body: ScenarioRevise,
+    session: DbSession,
+    editor: Editor,
+    response: Response,
 ) -> ScenarioOut:
     """Stored versions never change; a change is the next version of the same name."""
     row = service.revise(

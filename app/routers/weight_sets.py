@@ -14,6 +14,7 @@ from app.routers.common import (
     IfMatch,
     Limit,
     Offset,
+    ResourceId,
     set_etag,
 )
 from app.schemas import (
@@ -94,7 +95,7 @@ def create_weight_set(
     responses=READ_ERRORS,
 )
 def get_weight_set(
-    weight_set_id: int, session: DbSession, caller: Caller, response: Response
+    weight_set_id: ResourceId, session: DbSession, caller: Caller, response: Response
 ) -> WeightSetOut:
     return _answer(service.get(session, caller, weight_set_id), response)
 
@@ -106,7 +107,7 @@ def get_weight_set(
     responses=WRITE_ERRORS,
 )
 def patch_weight_set(
-    weight_set_id: int,
+    weight_set_id: ResourceId,
     body: WeightSetPatch,
     session: DbSession,
     editor: Editor,
@@ -127,7 +128,7 @@ def patch_weight_set(
     responses=WRITE_ERRORS,
 )
 def revise_weight_set(
-    weight_set_id: int,
+    weight_set_id: ResourceId,
     body: WeightSetPatch,
     session: DbSession,
     editor: Editor,
@@ -146,7 +147,7 @@ def revise_weight_set(
     responses=WRITE_ERRORS,
 )
 def adopt_weight_set(
-    weight_set_id: int,
+    weight_set_id: ResourceId,
     session: DbSession,
     editor: Editor,
     response: Response,
@@ -163,7 +164,9 @@ def adopt_weight_set(
     response_model=WeightSetHistory,
     responses=READ_ERRORS,
 )
-def weight_set_history(weight_set_id: int, session: DbSession, caller: Caller) -> WeightSetHistory:
+def weight_set_history(
+    weight_set_id: ResourceId, session: DbSession, caller: Caller
+) -> WeightSetHistory:
     """Every change to every version of this set's name: who, when, before and after."""
     name, events = service.history(session, caller, weight_set_id)
     return WeightSetHistory(

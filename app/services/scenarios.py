@@ -20,6 +20,7 @@ from app.fields import weight_text
 from app.models import Scenario
 from app.repositories import ministries as ministry_repo
 from app.repositories import scenarios as repo
+from app.schemas import MAX_ID
 from app.services import weight_sets
 
 BASE_POOL = "base"
@@ -37,8 +38,11 @@ def _weight_set_document(
     session: Session, principal: Principal, reference: Any, *, field: str
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Inline weights for the engine from a stored weight set, and its snapshot."""
-    if not isinstance(reference, dict) or not isinstance(reference.get("id"), int):
+    identifier = reference.get("id") if isinstance(reference, dict) else None
+    if not isinstance(identifier, int) or isinstance(identifier, bool) or set(reference) != {"id"}:
         raise InvalidInput(field, 'must be {"id": <weight set id>}')
+    if not 1 <= identifier <= MAX_ID:
+        raise InvalidInput(f"{field}.id", f"unknown weight set {identifier}")
     try:
         view = weight_sets.get(session, principal, reference["id"])
     except NotFound as exc:
