@@ -339,7 +339,12 @@ def _ratio(value: object, field_path: str, *, low: Decimal, high: Decimal) -> De
     return number + 0  # drops the sign of -0
 
 
-def _weight(value: object, field_path: str) -> Decimal:
+def parse_weight(value: object, field_path: str) -> Decimal:
+    """A mandate weight: finite, ≥ 0, at most 10^9 and six decimals; ``-0`` is 0.
+
+    >>> parse_weight("1.50", "weights.EZ")
+    Decimal('1.50')
+    """
     number, text = _decimal(value, field_path, places=MAX_WEIGHT_PLACES)
     if number < 0:
         raise InvalidScenario(field_path, f"must be ≥ 0, got {text}")
@@ -364,7 +369,7 @@ def _top_weights(value: object) -> Weights:
     if len(weights) > MAX_MINISTRIES:
         raise InvalidScenario("weights", f"at most {MAX_MINISTRIES} ministries, got {len(weights)}")
     parsed = tuple(
-        (_code(code, f"weights.{code}"), _weight(weights[code], f"weights.{code}"))
+        (_code(code, f"weights.{code}"), parse_weight(weights[code], f"weights.{code}"))
         for code in sorted(weights)
     )
     if all(weight == 0 for _, weight in parsed):
@@ -378,7 +383,7 @@ def _channel_weights(value: object, field_path: str, *, ministries: tuple[str, .
     for code in sorted(weights):
         if code not in ministries:
             raise InvalidScenario(f"{field_path}.{code}", f"unknown ministry {code!r}")
-        weight = _weight(weights[code], f"{field_path}.{code}")
+        weight = parse_weight(weights[code], f"{field_path}.{code}")
         if weight > 0:
             parsed.append((code, weight))
     return tuple(parsed)

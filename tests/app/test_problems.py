@@ -16,11 +16,19 @@ def _post(client: TestClient, key: str, **kwargs):
     ("weights", "field", "message"),
     [
         ({"BZK": -1}, "weights.BZK", "must be ≥ 0, got -1"),
-        ({"BZK": "NaN"}, "weights.BZK", "must be a plain decimal such as \"1.5\", got 'NaN'"),
-        ({"BZK": "1e3"}, "weights.BZK", "must be a plain decimal such as \"1.5\", got '1e3'"),
-        ({"BZK": True}, "weights.BZK", "must be a number or decimal string, got True"),
-        ({"BZK": "1.1234567"}, "weights.BZK", "at most 6 decimals, got 1.1234567"),
-        ({"BZK": 10**12}, "weights.BZK", "must be ≤ 1000000000, got 1000000000000"),
+        (
+            {"BZK": "NaN"},
+            "weights.BZK",
+            "must be a finite decimal number such as \"1.5\", got 'NaN'",
+        ),
+        (
+            {"BZK": "1e3"},
+            "weights.BZK",
+            "exponent notation is not allowed, write the number out: got '1e3'",
+        ),
+        ({"BZK": True}, "weights.BZK", "must be a number, not a boolean"),
+        ({"BZK": "1.1234567"}, "weights.BZK", "at most 6 decimals allowed, got 1.1234567"),
+        ({"BZK": 10**12}, "weights.BZK", "must be at most 1000000000, got 1000000000000"),
         ({"XYZ": 1}, "weights.XYZ", "unknown ministry 'XYZ'"),
     ],
 )
