@@ -109,3 +109,15 @@ def keys(db: Session) -> dict[str, str]:
 
 def auth(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
+
+
+def assert_append_only(db: Session, table: str, *, update: str) -> None:
+    """UPDATE and DELETE on ``table`` are refused by the database itself."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    for statement in (f"UPDATE {table} SET {update}", f"DELETE FROM {table}"):
+        nested = db.begin_nested()
+        with pytest.raises(DBAPIError, match="append-only"):
+            db.exec(text(statement))  # type: ignore[call-overload]
+        nested.rollback()

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.db import begin_writing
 from app.models import AllocationReport, Publication, ReportChain
+from app.repositories.paging import page_of
 
 
 def lock_chain(session: Session) -> ReportChain:
@@ -38,16 +38,15 @@ def page(
     limit: int,
     offset: int,
 ) -> tuple[list[AllocationReport], int]:
-    query = select(AllocationReport)
-    counter = select(func.count()).select_from(AllocationReport)
+    where = []
     if year is not None:
-        query = query.where(AllocationReport.year == year)
-        counter = counter.where(AllocationReport.year == year)
+        where.append(AllocationReport.year == year)
     if only_ids is not None:
-        query = query.where(col(AllocationReport.id).in_(only_ids))
-        counter = counter.where(col(AllocationReport.id).in_(only_ids))
-    rows = session.exec(query.order_by(col(AllocationReport.id).desc()).limit(limit).offset(offset))
-    return list(rows), int(session.exec(counter).one())
+        where.append(col(AllocationReport.id).in_(only_ids))
+    order = [col(AllocationReport.id).desc()]
+    return page_of(
+        session, AllocationReport, where=where, order_by=order, limit=limit, offset=offset
+    )
 
 
 def in_chain_order(session: Session, *, after: int, batch: int) -> list[AllocationReport]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from app.models import Scenario
+from app.repositories.paging import page_of
 
 
 def get(session: Session, scenario_id: int) -> Scenario | None:
@@ -19,14 +20,6 @@ def family(session: Session, name: str) -> list[Scenario]:
 def page(
     session: Session, *, name: str | None, limit: int, offset: int
 ) -> tuple[list[Scenario], int]:
-    from sqlalchemy import func
-
-    query = select(Scenario)
-    counter = select(func.count()).select_from(Scenario)
-    if name is not None:
-        query = query.where(Scenario.name == name)
-        counter = counter.where(Scenario.name == name)
-    rows = session.exec(
-        query.order_by(col(Scenario.name), col(Scenario.version)).limit(limit).offset(offset)
-    )
-    return list(rows), int(session.exec(counter).one())
+    where = [Scenario.name == name] if name is not None else []
+    order = [col(Scenario.name), col(Scenario.version)]
+    return page_of(session, Scenario, where=where, order_by=order, limit=limit, offset=offset)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.models import WeightEntry, WeightSet, WeightSetEvent
+from app.repositories.paging import page_of
 
 
 def get(session: Session, weight_set_id: int) -> WeightSet | None:
@@ -50,18 +50,13 @@ def page(
     limit: int,
     offset: int,
 ) -> tuple[list[WeightSet], int]:
-    query = select(WeightSet)
-    counter = select(func.count()).select_from(WeightSet)
+    where = []
     if statuses is not None:
-        query = query.where(col(WeightSet.status).in_(statuses))
-        counter = counter.where(col(WeightSet.status).in_(statuses))
+        where.append(col(WeightSet.status).in_(statuses))
     if name is not None:
-        query = query.where(WeightSet.name == name)
-        counter = counter.where(WeightSet.name == name)
-    rows = session.exec(
-        query.order_by(col(WeightSet.name), col(WeightSet.version)).limit(limit).offset(offset)
-    )
-    return list(rows), int(session.exec(counter).one())
+        where.append(WeightSet.name == name)
+    order = [col(WeightSet.name), col(WeightSet.version)]
+    return page_of(session, WeightSet, where=where, order_by=order, limit=limit, offset=offset)
 
 
 def family(session: Session, name: str) -> list[WeightSet]:
