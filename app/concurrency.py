@@ -9,7 +9,9 @@ own and wait for it in the event loop, holding no thread.
 
 from __future__ import annotations
 
+import asyncio
 import os
+import weakref
 from collections.abc import Callable
 from functools import partial
 from typing import ParamSpec, TypeVar
@@ -20,15 +22,29 @@ import anyio.to_thread
 P = ParamSpec("P")
 T = TypeVar("T")
 
-_engine_work: anyio.CapacityLimiter | None = None
+_limiters: weakref.WeakKeyDictionary[
+    asyncio.AbstractEventLoop, dict[str, anyio.CapacityLimiter]
+] = weakref.WeakKeyDictionary()
+
+
+def limiter(name: str, size: int) -> anyio.CapacityLimiter:
+    """The event loop's limiter called ``name`` (limiters cannot be shared between loops)."""
+    per_loop = _limiters.setdefault(asyncio.get_running_loop(), {})
+    if name not in per_loop:
+        per_loop[name] = anyio.CapacityLimiter(size)
+    return per_loop[name]
 
 
 def engine_work() -> anyio.CapacityLimiter:
     """Admission for requests that run the engine: two per core."""
-    global _engine_work
-    if _engine_work is None:
-        _engine_work = anyio.CapacityLimiter(2 * max(1, os.cpu_count() or 1))
-    return _engine_work
+    return limiter("engine-work", 2 * max(1, os.cpu_count() or 1))
+
+
+def finishers() -> anyio.CapacityLimiter:
+    """Threads reserved for ending transactions. A request that holds SQLite's write lock must
+    be able to commit even while every worker thread waits for that lock; sharing their pool
+    would deadlock until the waiters time out."""
+    return limiter("finishers", 16)
 
 
 async def solve_in_worker(func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:

@@ -10,13 +10,13 @@ import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import anyio
 import anyio.to_thread
 from fastapi import Request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
+from app.concurrency import finishers
 from app.settings import get_settings
 
 
@@ -140,28 +140,15 @@ def begin_writing(session: Session) -> None:
     session.connection(execution_options={WRITE_INTENT: True})
 
 
-_finishers: anyio.CapacityLimiter | None = None
-
-
-def _finisher() -> anyio.CapacityLimiter:
-    """Threads reserved for ending transactions. A request that holds SQLite's write lock must
-    be able to commit even while every worker thread waits for that lock; sharing their pool
-    would deadlock until the waiters time out."""
-    global _finishers
-    if _finishers is None:
-        _finishers = anyio.CapacityLimiter(16)
-    return _finishers
-
-
 async def request_session(request: Request) -> AsyncIterator[Session]:
     """One session per request, committed once after the handler returned without error."""
     session = session_for(writes=_writes_from_the_start(request))
     try:
         yield session
     except BaseException:
-        await anyio.to_thread.run_sync(session.rollback, limiter=_finisher())
+        await anyio.to_thread.run_sync(session.rollback, limiter=finishers())
         raise
     else:
-        await anyio.to_thread.run_sync(session.commit, limiter=_finisher())
+        await anyio.to_thread.run_sync(session.commit, limiter=finishers())
     finally:
-        await anyio.to_thread.run_sync(session.close, limiter=_finisher())
+        await anyio.to_thread.run_sync(session.close, limiter=finishers())
