@@ -387,3 +387,23 @@ def _tamper(db: Session, report_id: int, *, old: str, new: str, rehash: bool = F
             **{k: v for k, v in values.items() if v is not None}
         )
     )  # type: ignore[call-overload]
+
+
+class TestTheThreeUsersOfTheReadme:
+    def test_negotiator_compares_and_publishes_finance_reads_and_downloads_tooling_reads(self, as_):
+        negotiator, finance, tooling = as_("negotiator"), as_("finance_jenv"), as_("reader")
+        compared = negotiator.post("/v1/comparisons", {"scenario_id": SEEDED_SCENARIO}).json()
+        assert [c["key"] for c in compared["columns"]] == ["proportional", "equal", "constrained"]
+        report = _run(negotiator, {"scenario_id": SEEDED_SCENARIO, "rule": "constrained"})
+        assert negotiator.publish(report["id"]).status_code == 200
+
+        share = finance.get("/v1/ministries/JenV/share", year=2027).json()
+        assert share["report"]["id"] == report["id"]
+        workbook = finance.get(share["report"]["href"] + "/export", format="xlsx")
+        assert workbook.status_code == 200
+        assert workbook.content[:2] == b"PK"
+
+        table = tooling.get("/v1/budget-table", **{"from": 2027, "to": 2031}).json()
+        jenv = next(row for row in table["rows"] if row["ministry"] == "JenV")
+        assert jenv["amounts"]["2027"] == round(Decimal(share["total"]) / 1000)
+        assert table["missing_years"] == [2028, 2029, 2030, 2031]

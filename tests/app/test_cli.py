@@ -110,3 +110,25 @@ class TestServe:
                 server.stdout.close()
         again = costshare(fresh_url, "keys", "list").stdout
         assert again.count("admin") == 1
+
+
+class TestAllocateCommand:
+    def test_costshare_allocate_runs_the_engine_on_a_file(self):
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "app.cli",
+                "allocate",
+                "examples/base-only-2027.json",
+                "--format",
+                "table",
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.count("833,333.34") >= 2
+        assert "5,000,000.00" in done.stdout
