@@ -46,13 +46,14 @@ def chapter_number(chapter: str) -> int:
     return total
 
 
-def _published_body(session: Session, year: int) -> dict[str, Any] | None:
+def _published(session: Session, year: int) -> tuple[str, dict[str, Any]] | None:
+    """The report in force for ``year``: its hash and its body."""
     current = repo.current_publications(session, [year]).get(year)
     if current is None:
         return None
     row = repo.get(session, current.report_id)
     assert row is not None
-    return json.loads(row.body)
+    return row.report_hash, json.loads(row.body)
 
 
 # ---------------------------------------------------------------- finance: one share
@@ -65,9 +66,10 @@ def share(session: Session, principal: Principal, code: str, year: int) -> dict[
             f"a finance key of {principal.ministry_code} may read only its own share, "
             f"not {ministry.code}'s"
         )
-    body = _published_body(session, year)
-    if body is None:
+    published = _published(session, year)
+    if published is None:
         raise NotFound(f"no allocation is published for {year}")
+    report_hash, body = published
     line = next((ln for ln in body.get("lines", []) if ln["ministry"] == ministry.code), None)
     if line is None:
         raise NotFound(f"{ministry.code} has no line in the allocation published for {year}")
@@ -81,7 +83,7 @@ def share(session: Session, principal: Principal, code: str, year: int) -> dict[
         "rule": body["rule"],
         "report": {
             "id": body["id"],
-            "report_hash": allocations.get(session, principal, body["id"]).row.report_hash,
+            "report_hash": report_hash,
             "href": f"/v1/allocations/{body['id']}",
         },
     }
@@ -160,7 +162,7 @@ def budget_table(session: Session, *, first: int, last: int) -> dict[str, Any]:
             "to", f"at most {MAX_TABLE_YEARS} years in one table, got {last - first + 1}"
         )
     years = list(range(first, last + 1))
-    bodies = {year: _published_body(session, year) for year in years}
+    bodies = {year: (found[1] if (found := _published(session, year)) else None) for year in years}
     names: dict[str, dict[str, str]] = {}
     columns: dict[int, dict[str, int]] = {}
     reports: dict[str, int] = {}
