@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pytest
 from fastapi import FastAPI
@@ -17,7 +18,9 @@ from sqlmodel import Session
 from app.auth import Role
 from app.db import dispose_engines, engine_for, request_session
 from app.main import create_app
-from app.seed import seed
+from app.repositories import scenarios as scenario_repo
+from app.repositories import weight_sets as weight_set_repo
+from app.seed import default_data, seed
 from app.services import keys as key_service
 from app.settings import get_settings
 from tests.databases import backend, fresh_database, migrate
@@ -60,6 +63,23 @@ def db(database_url: str) -> Iterator[Session]:
         session.close()
         outer.rollback()
         connection.close()
+
+
+@dataclass(frozen=True)
+class Seeded:
+    """Ids of the default data in this test's database. On PostgreSQL they differ from test to
+    test, because sequences never roll back: look them up, never assume 1."""
+
+    scenario_id: int
+    weight_set_id: int
+
+
+@pytest.fixture
+def seeded(db: Session) -> Seeded:
+    data = default_data()
+    scenario = scenario_repo.family(db, data["scenario"]["name"])[0]
+    weight_set = weight_set_repo.family(db, data["weight_set"]["name"])[0]
+    return Seeded(scenario_id=scenario.id or 0, weight_set_id=weight_set.id or 0)
 
 
 @pytest.fixture

@@ -15,18 +15,19 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from app.schemas import SCENARIO_EXAMPLE
-from tests.conftest import assert_append_only, auth
+from tests.conftest import Seeded, assert_append_only, auth
 
-SEEDED_SCENARIO = 1
 INLINE = {**SCENARIO_EXAMPLE, "constraints": {"max_share": "0.30"}}
 
 
 class Api:
     """A test client speaking as one key holder."""
 
-    def __init__(self, client: TestClient, key: str) -> None:
+    def __init__(self, client: TestClient, key: str, seeded: Seeded) -> None:
         self.client = client
         self.headers = auth(key)
+        self.seeded = seeded
+        self.seeded_run = {"scenario_id": seeded.scenario_id}
 
     def get(self, path: str, **params: Any):
         return self.client.get(path, headers=self.headers, params=params)
@@ -41,12 +42,12 @@ class Api:
 
 
 @pytest.fixture
-def as_(client: TestClient, keys: dict[str, str]):
-    return lambda holder: Api(client, keys[holder])
+def as_(client: TestClient, keys: dict[str, str], seeded: Seeded):
+    return lambda holder: Api(client, keys[holder], seeded)
 
 
 def _run(api: Api, body: dict[str, Any] | None = None, **headers: str) -> dict[str, Any]:
-    response = api.post("/v1/allocations", body or {"scenario_id": SEEDED_SCENARIO}, **headers)
+    response = api.post("/v1/allocations", body or api.seeded_run, **headers)
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -72,14 +73,15 @@ class TestRunning:
             assert sum(_cents(line["pools"][pool]) for line in report["lines"]) == _cents(amount)
 
     def test_the_report_holds_the_resolved_snapshot(self, as_):
-        report = _run(as_("negotiator"))
+        api = as_("negotiator")
+        report = _run(api)
         snapshot = report["snapshot"]
-        assert snapshot["weight_set"]["id"] == 1
+        assert snapshot["weight_set"]["id"] == api.seeded.weight_set_id
         assert snapshot["weight_set"]["version"] == 1
         assert snapshot["weight_set"]["weights"]["JenV"] == "1"
         assert snapshot["ministries"]["JenV"] == {"name": "Justitie en Veiligheid", "chapter": "VI"}
         assert snapshot["scenario"]["weights"]["OCW"] == "1"
-        assert report["scenario_ref"]["id"] == SEEDED_SCENARIO
+        assert report["scenario_ref"]["id"] == api.seeded.scenario_id
         assert report["engine"]["name"] and report["solver"]["name"] == "highs"
         assert report["created_by"].endswith("(negotiator)")
 
@@ -113,14 +115,14 @@ class TestRunning:
 
     def test_readers_and_finance_cannot_run_allocations(self, as_):
         for holder in ("reader", "finance_jenv"):
-            assert as_(holder).post("/v1/allocations", {"scenario_id": 1}).status_code == 403
+            assert as_(holder).post("/v1/allocations", as_(holder).seeded_run).status_code == 403
 
 
 class TestIdempotency:
     def test_a_retry_with_the_same_key_returns_the_same_report_and_creates_none(self, as_):
         api = as_("negotiator")
         first = _run(api, **{"Idempotency-Key": "run-2027-a"})
-        retry = api.post("/v1/allocations", {"scenario_id": 1}, **{"Idempotency-Key": "run-2027-a"})
+        retry = api.post("/v1/allocations", api.seeded_run, **{"Idempotency-Key": "run-2027-a"})
         assert retry.status_code == 200
         assert retry.json()["id"] == first["id"]
         assert retry.json()["report_hash"] == first["report_hash"]
@@ -131,7 +133,7 @@ class TestIdempotency:
         _run(api, **{"Idempotency-Key": "run-2027-b"})
         clash = api.post(
             "/v1/allocations",
-            {"scenario_id": 1, "rule": "equal"},
+            {**api.seeded_run, "rule": "equal"},
             **{"Idempotency-Key": "run-2027-b"},
         )
         assert clash.status_code == 409
@@ -233,7 +235,7 @@ class TestComparisons:
     def test_a_comparison_stores_and_publishes_nothing(self, as_):
         api = as_("negotiator")
         before = api.get("/v1/allocations").json()["total"]
-        api.post("/v1/comparisons", {"scenario_id": 1})
+        assert api.post("/v1/comparisons", api.seeded_run).status_code == 200
         assert api.get("/v1/allocations").json()["total"] == before
 
     def test_two_stored_reports_can_be_compared(self, as_):
@@ -245,7 +247,7 @@ class TestComparisons:
 
     def test_finance_and_readers_cannot_compare(self, as_):
         for holder in ("reader", "finance_jenv"):
-            assert as_(holder).post("/v1/comparisons", {"scenario_id": 1}).status_code == 403
+            assert as_(holder).post("/v1/comparisons", as_(holder).seeded_run).status_code == 403
 
 
 class TestExports:
@@ -392,9 +394,9 @@ def _tamper(db: Session, report_id: int, *, old: str, new: str, rehash: bool = F
 class TestTheThreeUsersOfTheReadme:
     def test_negotiator_compares_and_publishes_finance_reads_and_downloads_tooling_reads(self, as_):
         negotiator, finance, tooling = as_("negotiator"), as_("finance_jenv"), as_("reader")
-        compared = negotiator.post("/v1/comparisons", {"scenario_id": SEEDED_SCENARIO}).json()
+        compared = negotiator.post("/v1/comparisons", negotiator.seeded_run).json()
         assert [c["key"] for c in compared["columns"]] == ["proportional", "equal", "constrained"]
-        report = _run(negotiator, {"scenario_id": SEEDED_SCENARIO, "rule": "constrained"})
+        report = _run(negotiator, {**negotiator.seeded_run, "rule": "constrained"})
         assert negotiator.publish(report["id"]).status_code == 200
 
         share = finance.get("/v1/ministries/JenV/share", year=2027).json()
