@@ -141,8 +141,10 @@ def round_column(amounts: dict[str, int], *, unit: int) -> tuple[dict[str, int],
     The total is rounded half up; the parts take their floors and the units left over go to
     the largest remainders (ties: larger amount, then ministry code).
 
+    >>> round_column({"A": 140_000, "B": 160_000, "C": 150_000}, unit=100_000)
+    ({'A': 1, 'B': 2, 'C': 2}, 5)
     >>> round_column({"A": 150_000, "B": 150_000, "C": 150_000}, unit=100_000)
-    ({'A': 2, 'B': 1, 'C': 1}, 4)
+    ({'A': 2, 'B': 2, 'C': 1}, 5)
     """
     total = sum(amounts.values())
     rounded_total = (total + unit // 2) // unit
