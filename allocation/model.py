@@ -60,6 +60,8 @@ class Problem:
     max_share: Decimal | None
     allowed: tuple[Cell, ...] = field(init=False)
     targets: Mapping[str, Fraction] = field(init=False)
+    total: int = field(init=False)
+    max_share_cents: int | None = field(init=False)
     _bounds: Mapping[str, tuple[int, int | None]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -69,20 +71,14 @@ class Problem:
         for cell in carried:
             targets[cell.ministry] += self.cell_targets[cell]
         object.__setattr__(self, "targets", targets)
+        # T, the sum of all pools in cents, and max_share × T rounded down to whole cents
+        # (so a bound is always a whole cent); read often, so computed once.
+        total = sum(pool.amount for pool in self.pools)
+        object.__setattr__(self, "total", total)
+        cap = None if self.max_share is None else math.floor(Fraction(self.max_share) * total)
+        object.__setattr__(self, "max_share_cents", cap)
         bounds = {m: (self._lower(m), self._upper(m)) for m in self.ministries}
         object.__setattr__(self, "_bounds", bounds)
-
-    @property
-    def total(self) -> int:
-        """T, the sum of all pools, in cents."""
-        return sum(pool.amount for pool in self.pools)
-
-    @property
-    def max_share_cents(self) -> int | None:
-        """max_share × T rounded down to whole cents, so a bound is always a whole cent."""
-        if self.max_share is None:
-            return None
-        return math.floor(Fraction(self.max_share) * self.total)
 
     def cells(self) -> Iterator[Cell]:
         """Every cell, ministries in code order, pools in pool order."""
@@ -181,24 +177,30 @@ class NamedConstraint:
     sense: Sense
     bound: int
 
-    def lhs(self, amounts: Mapping[Cell, Fraction | int]) -> Fraction:
-        """The constrained sum for the given cell amounts (missing cells count as 0)."""
-        return sum((Fraction(amounts.get(cell, 0)) for cell in self.cells), Fraction(0))
+    def lhs(self, amounts: Mapping[Cell, Fraction | int]) -> Fraction | int:
+        """The constrained sum for the given cell amounts (missing cells count as 0).
 
-    def excess(self, amounts: Mapping[Cell, Fraction | int]) -> Fraction:
+        Whole cents stay integers; fractions of cents stay exact fractions.
+        """
+        total: Fraction | int = 0
+        for cell in self.cells:
+            total += amounts.get(cell, 0)
+        return total
+
+    def excess(self, amounts: Mapping[Cell, Fraction | int]) -> Fraction | int:
         """By how much the constraint is broken; 0 when it holds.
 
         >>> a = Cell("A", "base")
         >>> c = NamedConstraint("ceiling__A", "ceiling", "A", (a,), Sense.AT_MOST, 5)
-        >>> c.excess({a: 7}), c.excess({a: 3})
-        (Fraction(2, 1), Fraction(0, 1))
+        >>> c.excess({a: 7}), c.excess({a: 3}), c.excess({a: Fraction(11, 2)})
+        (2, 0, Fraction(1, 2))
         """
         gap = self.lhs(amounts) - self.bound
         if self.sense is Sense.AT_MOST:
-            return max(gap, Fraction(0))
+            return max(gap, 0)
         if self.sense is Sense.AT_LEAST:
-            return max(-gap, Fraction(0))
-        return abs(gap)
+            return max(-gap, 0)
+        return gap if gap >= 0 else -gap
 
 
 def _ministry_cells(problem: Problem, ministry: str) -> tuple[Cell, ...]:
@@ -286,7 +288,7 @@ def model_constraints(problem: Problem) -> Iterator[NamedConstraint]:
 
 def violations(
     constraints: Iterable[NamedConstraint], amounts: Mapping[Cell, Fraction | int]
-) -> list[tuple[NamedConstraint, Fraction]]:
+) -> list[tuple[NamedConstraint, Fraction | int]]:
     """The constraints an allocation breaks, each with by how much (in cents).
 
     >>> c = NamedConstraint("fixed__A", "fixed", "A", (Cell("A", "base"),), Sense.EQUAL, 5)

@@ -253,7 +253,7 @@ def broken_bounds(
     problem: Problem,
     rounded: RoundedAllocation,
     *,
-    found: Sequence[tuple[NamedConstraint, Fraction]],
+    found: Sequence[tuple[NamedConstraint, Fraction | int]],
 ) -> tuple[dict[str, tuple[str, ...]], tuple[str, ...]]:
     """Per ministry the bound families broken, and a warning sentence per broken bound."""
     per_ministry: dict[str, list[str]] = {}
@@ -267,7 +267,7 @@ def broken_bounds(
 
 
 def _broken_text(
-    problem: Problem, constraint: NamedConstraint, *, total: int, gap: Fraction
+    problem: Problem, constraint: NamedConstraint, *, total: int, gap: Fraction | int
 ) -> str:
     ministry, bound = constraint.subject, euro_text(constraint.bound)
     pays = f"{ministry} pays {euro_text(total)}"
