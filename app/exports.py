@@ -324,7 +324,7 @@ def report_csv(report: Mapping[str, Any]) -> str:
     return _csv_text(rows)
 
 
-def _thousands(amounts: Mapping[str, Any], *, year: str, missing: set[str]) -> str:
+def _thousands(amounts: Mapping[Any, Any], *, year: str, missing: set[str]) -> str:
     """One budget cell: an integer in thousands, or empty when the year is missing."""
     value = amounts.get(year, amounts.get(int(year))) if _INTEGER.fullmatch(year) else None
     if year in missing or value is None:
@@ -417,14 +417,14 @@ class _SheetWriter:
 
 def _fit_columns(sheet: Worksheet, *, widest: int = 60) -> None:
     """Column widths from the longest value, so figures are readable without resizing."""
-    for column in sheet.iter_cols():
+    for index, column in enumerate(sheet.iter_cols(), start=1):
         lengths = [
             len(f"€ {cell.value:,.2f}") if isinstance(cell.value, float) else len(str(cell.value))
             for cell in column
             if cell.value is not None
         ]
         width = min(widest, max(lengths, default=8) + 2)
-        sheet.column_dimensions[get_column_letter(column[0].column)].width = max(width, 10)
+        sheet.column_dimensions[get_column_letter(index)].width = max(width, 10)
 
 
 def _write_results(sheet: Worksheet, view: _Report) -> None:
@@ -439,7 +439,10 @@ def _write_results(sheet: Worksheet, view: _Report) -> None:
     sheet.freeze_panes = "A2"
     for line in view.lines:
         out.write(
-            *(line.ministry, line.name, line.chapter, *map(_money_cell, line.pools)),
+            line.ministry,
+            line.name,
+            line.chapter,
+            *map(_money_cell, line.pools),
             *map(_money_cell, (line.total, line.target, line.deviation)),
             _percent_cell(None if line.deviation_pct is None else line.deviation_pct / 100),
             *(_percent_cell(line.share), ", ".join(line.binding)),
@@ -625,7 +628,7 @@ def report_xlsx(report: Mapping[str, Any]) -> bytes:
     """
     view = _read_report(report)
     workbook = Workbook()
-    _write_results(workbook.active, view)
+    _write_results(workbook.worksheets[0], view)
     _write_inputs(workbook.create_sheet("Inputs"), view, report)
     _write_explanation(workbook.create_sheet("Explanation"), view)
     return _workbook_bytes(workbook, moment=_moment(view.created_at))

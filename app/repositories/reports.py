@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlmodel import Session, col, select
 
 from app.db import begin_writing
@@ -38,7 +40,7 @@ def page(
     limit: int,
     offset: int,
 ) -> tuple[list[AllocationReport], int]:
-    where = []
+    where: list[Any] = []
     if year is not None:
         where.append(AllocationReport.year == year)
     if only_ids is not None:

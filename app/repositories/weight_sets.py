@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlmodel import Session, col, select
 
 from app.models import WeightEntry, WeightSet, WeightSetEvent
@@ -50,7 +52,7 @@ def page(
     limit: int,
     offset: int,
 ) -> tuple[list[WeightSet], int]:
-    where = []
+    where: list[Any] = []
     if statuses is not None:
         where.append(col(WeightSet.status).in_(statuses))
     if name is not None:

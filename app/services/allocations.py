@@ -173,7 +173,7 @@ def _publication_state(session: Session, row: AllocationReport) -> dict[str, Any
         return {"state": UNPUBLISHED}
     first = next(p for p in mine if p.report_id == row.id)
     current = mine[-1]
-    state = {
+    state: dict[str, Any] = {
         "state": PUBLISHED if current.report_id == row.id else SUPERSEDED,
         "published_at": first.at.isoformat(),
         "published_by": first.actor,

@@ -105,7 +105,7 @@ def compare(columns: list[dict[str, Any]], names: dict[str, str]) -> dict[str, A
             for col in columns
         }
         base_amount = amounts[baseline["key"]]
-        differences = {}
+        differences: dict[str, dict[str, str | None] | None] = {}
         for col in columns[1:]:
             amount = amounts[col["key"]]
             if amount is None or base_amount is None:
