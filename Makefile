@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 migrate: $(STAMP)
-	$(BIN)/alembic upgrade head
+	$(BIN)/costshare migrate
 
 seed: migrate
 	$(BIN)/costshare seed

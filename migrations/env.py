@@ -9,7 +9,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 import app.models  # noqa: F401  (registers the tables on the metadata)
-from app.db import engine_for
+from app.db import engine_for, ensure_sqlite_folder
 from app.settings import get_settings
 
 config = context.config
@@ -36,6 +36,7 @@ def run_migrations_online() -> None:
         _run(connection)
         return
     url = config.attributes.get("database_url") or get_settings().database_url
+    ensure_sqlite_folder(url)
     with engine_for(url).connect() as connection:
         _run(connection)
 

@@ -67,6 +67,37 @@ class TestCommands:
         assert "needs --ministry" in refused.stderr
 
 
+def make(target: str, *, database_url: str) -> subprocess.CompletedProcess[str]:
+    """Run one target of the Makefile against ``database_url``.
+
+    ``-o`` makes the virtual environment of this run count as installed, so make does not
+    rebuild it when pyproject.toml is newer than its stamp.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}
+    return subprocess.run(
+        ["make", "--no-print-directory", "-C", str(ROOT), "-o", ".venv/.installed", target],
+        env={**env, "DATABASE_URL": database_url},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+class TestMakeTargets:
+    """The Makefile's own recipes, as `make run` runs them before it serves."""
+
+    def test_make_seed_creates_the_sqlite_folder_migrates_and_seeds_once(self, tmp_path: Path):
+        database = tmp_path / "var" / "nested" / "costshare.sqlite3"
+        url = f"sqlite:///{database}"
+        first = make("seed", database_url=url)
+        assert first.returncode == 0, first.stdout + first.stderr
+        assert database.is_file()
+        assert "added JenV" in first.stdout
+        again = make("seed", database_url=url)
+        assert again.returncode == 0, again.stdout + again.stderr
+        assert "seed: nothing to add" in again.stdout
+
+
 class TestServe:
     def test_first_start_prints_a_key_and_the_docs_url_and_the_key_lists_six_ministries(
         self, fresh_url: str
