@@ -39,11 +39,9 @@ def alembic_config(database_url: str | None = None):  # type: ignore[no-untyped-
 
 
 def migrate() -> None:
+    """Upgrade the database to head (Alembic's env creates a SQLite file's folder)."""
     from alembic import command
 
-    from app.db import ensure_sqlite_folder
-
-    ensure_sqlite_folder(get_settings().database_url)
     command.upgrade(alembic_config(), "head")
 
 
