@@ -1,9 +1,11 @@
-# Two commands matter: `make run` serves the API, `make test` runs every check.
+# Two commands matter: `make run` serves the API (HOST, PORT), `make test` runs every check.
 # Each prepares its own virtual environment from nothing but Python 3.11 and pip.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
 .PHONY: run test install migrate seed lint openapi bench clean
 
@@ -22,7 +24,7 @@ seed: migrate
 	$(BIN)/costshare seed
 
 run: seed
-	$(BIN)/costshare serve --host 127.0.0.1 --port 8000
+	$(BIN)/costshare serve --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -15,7 +15,7 @@ from allocation.errors import (
     SolverError,
     UnknownSolver,
 )
-from allocation.projection import MultiYearReport, allocate_years
+from allocation.projection import MultiYearReport, allocate_year, allocate_years
 from allocation.report import AllocationReport, canonical_json, sha256_of
 from allocation.scenario import Rule, Scenario, parse_scenario
 from allocation.solve import SOLVERS
@@ -35,6 +35,7 @@ __all__ = [
     "UnknownSolver",
     "__version__",
     "allocate",
+    "allocate_year",
     "allocate_years",
     "canonical_json",
     "parse_scenario",

@@ -164,3 +164,25 @@ def allocate_years(
         engine=engine_description(),
         solver=solver_description(solver),
     )
+
+
+def allocate_year(
+    scenario: Scenario, year: int, *, rule: str | None = None, solver: str = "highs"
+) -> AllocationReport:
+    """Allocate one year of the projection, solving that year only.
+
+    The report is the one :func:`allocate_years` gives for that year.
+
+    >>> from allocation.scenario import parse_scenario
+    >>> doc = {"year": 2027, "base": 100, "weights": {"A": 1}, "projection": {"years": 3}}
+    >>> allocate_year(parse_scenario(doc), 2029).year
+    2029
+    """
+    check_solver(solver)
+    chosen = scenario.rule if rule is None else parse_rule(rule)
+    years = project(replace(scenario, rule=chosen))
+    for projected in years:
+        if projected.year == year:
+            return allocate(projected, rule=chosen.value, solver=solver)
+    covered = ", ".join(str(s.year) for s in years)
+    raise InvalidScenario("year", f"the scenario covers {covered}; {year} is not among them")

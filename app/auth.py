@@ -24,8 +24,9 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
+from app.concurrency import retry_after
 from app.db import request_session
-from app.errors import Forbidden
+from app.errors import Forbidden, TooManyRequests
 from app.repositories import keys as key_repo
 
 KEY_SCHEME = "cs"
@@ -131,6 +132,38 @@ def require(*roles: Role):  # type: ignore[no-untyped-def]
     return _check
 
 
+def _solve_admission(
+    request: Request, principal: Annotated[Principal, Depends(current_principal)]
+) -> Principal:
+    """The caller, if its key may start one more solve now; else 429 with Retry-After."""
+    limiter = request.app.state.solve_rate
+    wait = limiter.admit(principal.key_prefix)
+    if wait > 0:
+        raise TooManyRequests(
+            f"this key started more than {limiter.burst} solves in a short time; retry in "
+            f"{retry_after(wait)} s",
+            retry_after=retry_after(wait),
+        )
+    return principal
+
+
+def require_solving(*roles: Role):  # type: ignore[no-untyped-def]
+    """Dependency factory: a caller holding one of ``roles`` whose key may start a solve."""
+    allowed = require(*roles)
+
+    def _check(
+        principal: Principal = Depends(allowed),  # noqa: B008 - FastAPI's way
+        _admitted: Principal = Depends(_solve_admission),  # noqa: B008
+    ) -> Principal:
+        return principal
+
+    return _check
+
+
 Caller = Annotated[Principal, Depends(current_principal)]
+SolvingEditor = Annotated[Principal, Depends(require_solving(Role.ADMIN, Role.NEGOTIATOR))]
+"""An editor starting a solve (run, comparison, plan, sweep): counted by the rate limit."""
+SolvingCaller = Annotated[Principal, Depends(require_solving(*Role))]
+"""Any caller starting a solve (verification): counted by the rate limit."""
 Editor = Annotated[Principal, Depends(require(Role.ADMIN, Role.NEGOTIATOR))]
 Admin = Annotated[Principal, Depends(require(Role.ADMIN))]

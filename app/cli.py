@@ -91,26 +91,58 @@ def cmd_openapi(_args: argparse.Namespace) -> int:
     return 0
 
 
+def hand_over_first_key(plaintext: str, *, interactive: bool, key_file: Path) -> str:
+    """Show the first admin key on a terminal; otherwise write it to ``key_file`` (mode 0600,
+    never overwritten) and say where, so that no log ever holds a key."""
+    if interactive:
+        return (
+            "An admin API key was created. It is shown this once; keep it safe:\n\n"
+            f"    {plaintext}\n"
+        )
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as out:
+        out.write(plaintext + "\n")
+    return f"An admin API key was created and written to {key_file} (readable by its owner only)"
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
+    import logging
+
     import uvicorn
 
+    from app.logs import configure_logging, log_event, uvicorn_log_config
     from app.services import keys
 
+    settings = get_settings()
+    interactive = sys.stdout.isatty()
+    configure_logging(settings.log_level)
+    log = logging.getLogger("costshare.serve")
     with _session() as session, session.begin():
         issued = keys.first_admin_key(session)
+        message = (
+            hand_over_first_key(
+                issued.plaintext, interactive=interactive, key_file=settings.first_key_file
+            )
+            if issued is not None
+            else None
+        )
     base = f"http://{args.host}:{args.port}"
-    if issued is not None:
-        print("An admin API key was created. It is shown this once; keep it safe:")
-        print(f"\n    {issued.plaintext}\n")
+    if interactive:
+        print(message or "Admin key exists; `costshare keys create` makes more.")
+        print(f"API docs: {base}/docs", flush=True)
     else:
-        print("Admin key exists (shown when it was created); `costshare keys create` makes more.")
-    print(f"Interactive API docs: {base}/docs", flush=True)
+        if message:
+            log_event(log, message, key_file=str(settings.first_key_file))
+        log_event(log, "serving", url=base, docs=f"{base}/docs", workers=args.workers)
     uvicorn.run(
         "app.main:create_app",
         factory=True,
         host=args.host,
         port=args.port,
-        log_level=get_settings().log_level.lower(),
+        log_level=settings.log_level.lower(),
+        log_config=uvicorn_log_config(settings.log_level),
+        access_log=False,
         workers=args.workers,
     )
     return 0
@@ -123,35 +155,58 @@ def cmd_allocate(argv: Sequence[str]) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(prog="costshare", description=__doc__.splitlines()[0])
-    commands = root.add_subparsers(dest="command", required=True)
+    root = argparse.ArgumentParser(
+        prog="costshare",
+        description="costshare: splits Offlimits' yearly cost over ministries, exactly to the "
+        "cent. The database is DATABASE_URL (default sqlite:///var/costshare.sqlite3); other "
+        "settings are COSTSHARE_* environment variables (see README).",
+    )
+    commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    serve = commands.add_parser("serve", help="serve the API (creates an admin key once)")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1)
+    serve = commands.add_parser(
+        "serve",
+        help="serve the API and the pages; creates the first admin key once",
+        description="Serve the API and the pages. On a database without an admin key, one "
+        "is created: shown on a terminal, otherwise written to COSTSHARE_FIRST_KEY_FILE "
+        "(default var/first-admin-key, mode 0600) and never logged.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (8000)")
+    serve.add_argument(
+        "--workers", type=int, default=1, help="worker processes (1); use more on PostgreSQL"
+    )
     serve.set_defaults(run=cmd_serve)
 
-    commands.add_parser("migrate", help="migrate the database to head").set_defaults(
-        run=cmd_migrate
+    commands.add_parser(
+        "migrate", help="migrate the database to the newest schema (Alembic)"
+    ).set_defaults(run=cmd_migrate)
+    commands.add_parser(
+        "seed", help="load the default ministries, weight set and scenario (idempotent)"
+    ).set_defaults(run=cmd_seed)
+    commands.add_parser("openapi", help="print the OpenAPI document as JSON").set_defaults(
+        run=cmd_openapi
     )
-    commands.add_parser("seed", help="load the default data (idempotent)").set_defaults(
-        run=cmd_seed
+    commands.add_parser(
+        "allocate",
+        help="run the engine on a scenario file, no database needed "
+        "(costshare allocate --help for its options)",
+        add_help=False,
     )
-    commands.add_parser("openapi", help="print the OpenAPI spec").set_defaults(run=cmd_openapi)
-    commands.add_parser("allocate", help="run the engine on a scenario file", add_help=False)
 
     keys = commands.add_parser("keys", help="create, revoke or list API keys")
-    actions = keys.add_subparsers(dest="action", required=True)
-    create = actions.add_parser("create", help="print a new key (shown once)")
+    actions = keys.add_subparsers(dest="action", required=True, metavar="ACTION")
+    create = actions.add_parser("create", help="print a new key (shown once, never stored)")
     create.add_argument(
-        "--role", required=True, choices=["admin", "negotiator", "finance", "reader"]
+        "--role",
+        required=True,
+        choices=["admin", "negotiator", "finance", "reader"],
+        help="what the key may do (see the role matrix in the README)",
     )
     create.add_argument("--ministry", help="the ministry of a finance key, e.g. JenV")
     create.add_argument("--label", help="who holds the key, for the audit trail")
-    revoke = actions.add_parser("revoke", help="revoke a key by its prefix")
-    revoke.add_argument("prefix")
-    actions.add_parser("list", help="list keys (prefixes only)")
+    revoke = actions.add_parser("revoke", help="revoke a key by its prefix, effective at once")
+    revoke.add_argument("prefix", help="the 8 hex characters after cs_ in the key")
+    actions.add_parser("list", help="list keys: prefix, role, ministry, state, label")
     keys.set_defaults(run=cmd_keys)
     return root
 

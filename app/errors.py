@@ -5,6 +5,7 @@ ServiceError
 ├── Forbidden           the caller's role may not do this
 ├── Conflict            the request clashes with the stored state (e.g. editing an adopted set)
 ├── PreconditionFailed  an If-Match header names a revision that is no longer current
+├── TooManyRequests     the key started too many solves; says when to retry
 └── InvalidInput        a field of the request is wrong; names the field
 """
 
@@ -37,6 +38,14 @@ class PreconditionFailed(ServiceError):
 
 class PreconditionRequired(ServiceError):
     """Raised when an edit does not say, with If-Match, which revision it was based on."""
+
+
+class TooManyRequests(ServiceError):
+    """Raised when a key starts more solves than its rate allows."""
+
+    def __init__(self, detail: str, *, retry_after: str) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
 
 
 class InvalidInput(ServiceError):

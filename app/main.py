@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
-from app import __version__, problems
+from app import __version__, problems, spec
 from app.auth import Unauthenticated
-from app.middleware import BodyGuard, RequestContext, configure_logging
+from app.concurrency import RateLimiter
+from app.logs import configure_logging
+from app.middleware import BodyGuard, RequestContext, SecurityHeaders
 from app.routers import allocations, figures, health, ministries, scenarios, weight_sets
 from app.settings import get_settings
 
@@ -26,6 +30,18 @@ Errors are `application/problem+json` (RFC 9457) and name the offending field.
 def operation_id(route: APIRoute) -> str:
     """Stable operation ids: the handler's name, e.g. ``list_ministries``."""
     return route.name
+
+
+def _refined_openapi(app: FastAPI) -> None:
+    """Serve the generated spec refined by :mod:`app.spec`."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = spec.refine(build())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def create_app() -> FastAPI:
@@ -46,7 +62,11 @@ def create_app() -> FastAPI:
             {"name": "health", "description": "Is the service up."},
         ],
     )
+    app.state.solve_rate = RateLimiter(
+        per_minute=settings.solve_rate_per_minute, burst=settings.solve_burst
+    )
     problems.install(app)
+    _refined_openapi(app)
 
     @app.exception_handler(Unauthenticated)
     async def _unauthenticated(request: Request, _exc: Unauthenticated) -> JSONResponse:
@@ -67,6 +87,7 @@ def create_app() -> FastAPI:
             expose_headers=["ETag", "Location", "X-Request-ID"],
         )
     app.add_middleware(BodyGuard, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestContext)
     app.include_router(health.router)
     app.include_router(ministries.router)

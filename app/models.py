@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Integer, String, Text, UniqueConstraint
+from sqlalchemy.sql.expression import false as sa_false
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -179,3 +180,9 @@ class Publication(SQLModel, table=True):
     )
     actor: str = Field(sa_type=String(64), nullable=False)
     at: datetime = _ts()
+    acknowledged_unadopted_weights: bool = Field(
+        default=False,
+        sa_type=Boolean,
+        nullable=False,
+        sa_column_kwargs={"server_default": sa_false()},
+    )

@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from allocation.errors import AllocationError
 from app import errors
@@ -78,6 +79,7 @@ _SERVICE_STATUS: dict[type[errors.ServiceError], tuple[int, str]] = {
     errors.PreconditionFailed: (412, "stale-revision"),
     errors.PreconditionRequired: (428, "if-match-required"),
     errors.InvalidInput: (422, "invalid-input"),
+    errors.TooManyRequests: (429, "too-many-requests"),
 }
 
 
@@ -111,7 +113,7 @@ def _message(error: dict[str, Any]) -> str:
     message = str(error.get("msg", "is invalid"))
     message = message.removeprefix("Value error, ")
     if (
-        kind not in {"value_error", "invalid_value"}
+        kind not in {"value_error", "invalid_value", "invalid_text"}
         and "input" in error
         and not isinstance(error["input"], dict | list)
     ):
@@ -128,6 +130,17 @@ def _field(error: dict[str, Any]) -> str:
 
 def validation_errors(exc: RequestValidationError) -> list[FieldError]:
     return [FieldError(field=_field(err), message=_message(err)) for err in exc.errors()]
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route offers for this path (each method is a route of its own, so
+    Starlette's 405 would name only the first)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE:
+            methods |= set(getattr(route, "methods", None) or ())
+    return sorted(methods)
 
 
 def install(app: FastAPI) -> None:
@@ -149,13 +162,23 @@ def install(app: FastAPI) -> None:
             if isinstance(exc, errors.InvalidInput)
             else []
         )
+        headers = (
+            {"Retry-After": exc.retry_after} if isinstance(exc, errors.TooManyRequests) else None
+        )
         return problem_response(
-            request, status=status, detail=exc.detail, slug=slug, field_errors=found
+            request,
+            status=status,
+            detail=exc.detail,
+            slug=slug,
+            field_errors=found,
+            headers=headers,
         )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         headers = dict(exc.headers) if exc.headers else None
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
         return problem_response(
             request, status=exc.status_code, detail=str(exc.detail), headers=headers
         )

@@ -6,11 +6,13 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
+from app import spec
 from app.fields import Chapter, LongText, MinistryCode, PoolName, ShortText, Weight
+from app.spec import EXCLUSIVE, SCENARIO_DOCUMENT
 
-MAX_ID = 2**31 - 1
+MAX_ID = spec.MAX_ID
 """Ids are 32-bit integers in the database; a larger one can name nothing."""
 
 
@@ -28,14 +30,14 @@ class MinistryCreate(Strict):
     name: ShortText = Field(examples=["Sociale Zaken en Werkgelegenheid"])
     chapter: Chapter = Field(examples=["XV"])
     mandate: LongText = ""
-    active: bool = True
+    active: StrictBool = True
 
 
 class MinistryUpdate(Strict):
     name: ShortText | None = None
     chapter: Chapter | None = None
     mandate: LongText | None = None
-    active: bool | None = None
+    active: StrictBool | None = None
 
 
 class MinistryOut(BaseModel):
@@ -174,12 +176,16 @@ class ScenarioCreate(Strict):
 
     name: ShortText = Field(examples=["Offlimits 2027, mandate weights"])
     description: LongText = ""
-    document: dict[str, Any] = Field(examples=[SCENARIO_EXAMPLE])
+    document: dict[str, Any] = Field(
+        examples=[SCENARIO_EXAMPLE], json_schema_extra={SCENARIO_DOCUMENT: True}
+    )
 
 
 class ScenarioRevise(Strict):
     description: LongText | None = None
-    document: dict[str, Any] = Field(examples=[SCENARIO_EXAMPLE])
+    document: dict[str, Any] = Field(
+        examples=[SCENARIO_EXAMPLE], json_schema_extra={SCENARIO_DOCUMENT: True}
+    )
 
 
 class ScenarioOut(BaseModel):
@@ -215,13 +221,20 @@ class Solver(StrEnum):
 
 
 class AllocationCreate(Strict):
-    """Run the engine on a stored scenario (``scenario_id``) or an inline ``scenario``."""
+    """Run the engine on a stored scenario (``scenario_id``) or an inline ``scenario``: exactly
+    one of the two."""
 
-    scenario_id: int | None = Field(default=None, ge=1, le=MAX_ID, examples=[1])
-    scenario: dict[str, Any] | None = Field(default=None, examples=[SCENARIO_EXAMPLE])
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={EXCLUSIVE: ["scenario_id", "scenario"]}
+    )
+
+    scenario_id: StrictInt | None = Field(default=None, ge=1, le=MAX_ID, examples=[1])
+    scenario: dict[str, Any] | None = Field(
+        default=None, examples=[SCENARIO_EXAMPLE], json_schema_extra={SCENARIO_DOCUMENT: True}
+    )
     rule: Rule | None = Field(default=None, description="Overrides the scenario's rule.")
     solver: Solver = Solver.HIGHS
-    year: int | None = Field(
+    year: StrictInt | None = Field(
         default=None, ge=2000, le=2100, description="A year of the scenario's projection."
     )
 
@@ -243,6 +256,31 @@ class Publication(BaseModel):
     published_at: str | None = None
     published_by: str | None = None
     superseded_by: int | None = None
+    acknowledged_unadopted_weights: bool | None = Field(
+        default=None,
+        description="True when it was published knowing its weights are not adopted.",
+    )
+
+
+class PublishRequest(Strict):
+    """Optional body of a publication."""
+
+    acknowledge_unadopted_weights: StrictBool = Field(
+        default=False,
+        description="Publish although the report's weights are not an adopted weight set "
+        "(inline weights, a draft, or a retired set); stored and shown with the publication.",
+    )
+
+
+class WeightsSource(BaseModel):
+    """Where a report's weights come from."""
+
+    kind: str = Field(examples=["weight_set", "inline"])
+    adopted: bool
+    id: int | None = None
+    name: str | None = None
+    version: int | None = None
+    status: str | None = Field(default=None, examples=["adopted", "draft", "retired"])
 
 
 class AllocationReportOut(BaseModel):
@@ -265,6 +303,8 @@ class AllocationReportOut(BaseModel):
     created_at: str
     created_by: str
     snapshot: dict[str, Any]
+    warnings: list[str] = Field(default_factory=list)
+    weights_source: WeightsSource | None = None
     publication: Publication
 
 
@@ -301,6 +341,7 @@ class PublicationOut(BaseModel):
     supersedes_report_id: int | None
     actor: str
     at: datetime
+    acknowledged_unadopted_weights: bool
 
 
 class PublicationList(BaseModel):
@@ -334,20 +375,31 @@ class ShareOut(BaseModel):
     allocation_total: str
     rule: str
     report: ReportLink
+    weights_source: WeightsSource | None = None
+    warnings: list[str] = Field(default_factory=list)
+    publication: Publication
 
 
 class ComparisonCreate(Strict):
-    """Compare one scenario under several rules, or two stored reports (``report_ids``)."""
+    """Compare one scenario under several rules, or two stored reports (``report_ids``):
+    exactly one of ``scenario_id``, ``scenario`` and ``report_ids``."""
 
-    scenario_id: int | None = Field(default=None, ge=1, le=MAX_ID)
-    scenario: dict[str, Any] | None = Field(default=None, examples=[SCENARIO_EXAMPLE])
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={EXCLUSIVE: ["scenario_id", "scenario", "report_ids"]},
+    )
+
+    scenario_id: StrictInt | None = Field(default=None, ge=1, le=MAX_ID)
+    scenario: dict[str, Any] | None = Field(
+        default=None, examples=[SCENARIO_EXAMPLE], json_schema_extra={SCENARIO_DOCUMENT: True}
+    )
     rules: list[Rule] = Field(
         default_factory=lambda: [Rule.PROPORTIONAL, Rule.EQUAL, Rule.CONSTRAINED],
         min_length=1,
         max_length=3,
     )
     solver: Solver = Solver.HIGHS
-    report_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None = Field(
+    report_ids: list[Annotated[StrictInt, Field(ge=1, le=MAX_ID)]] | None = Field(
         default=None, min_length=2, max_length=2
     )
 

@@ -32,6 +32,25 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1_000_000, ge=1_024)
     log_level: str = "INFO"
     sqlite_busy_timeout_ms: int = Field(default=15_000, ge=0)
+    solve_budget_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=600,
+        description="Time budget of one solve (a run, one year of a plan, a verification); "
+        "past it the request gets 422 saying the problem is too large for the budget.",
+    )
+    solve_rate_per_minute: float = Field(
+        default=60,
+        ge=0,
+        description="Solves one key may start per minute (runs, comparisons, plans, sweeps, "
+        "verifications); 0 switches the limit off.",
+    )
+    solve_burst: int = Field(default=20, ge=1, description="Solves one key may start at once.")
+    first_key_file: Path = Field(
+        default=Path("var") / "first-admin-key",
+        description="Where `costshare serve` writes the first admin key when its output is not "
+        "a terminal (a container's log must never hold a key); readable by its owner only.",
+    )
 
 
 @lru_cache(maxsize=1)

@@ -39,6 +39,7 @@ def main() -> int:
             httpx.post(
                 f"{server.base}/v1/allocations/{report['id']}/publish",
                 headers={**headers, "If-Match": etag.headers["etag"]},
+                json={"acknowledge_unadopted_weights": True},
             ).raise_for_status()
             result = run_load(server.base, keys, clients=args.clients, seconds=args.seconds)
             chain = httpx.get(

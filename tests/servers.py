@@ -49,7 +49,14 @@ class Server:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, *, timeout: float = 30) -> None:
-        env = {**os.environ, "DATABASE_URL": self.url, "COSTSHARE_LOG_LEVEL": "WARNING"}
+        # The load harnesses send every run with one negotiator key: the per-key solve rate
+        # limit (tested in-process) would answer them 429, so it is off here.
+        env = {
+            **os.environ,
+            "DATABASE_URL": self.url,
+            "COSTSHARE_LOG_LEVEL": "WARNING",
+            "COSTSHARE_SOLVE_RATE_PER_MINUTE": "0",
+        }
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "app.cli", "serve", "--port", str(self.port)],

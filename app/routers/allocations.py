@@ -8,11 +8,12 @@ from fastapi import APIRouter, Header, Query, Response, status
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 
 from app import exports
-from app.auth import Caller, Editor
-from app.concurrency import solve_in_worker
+from app.auth import Caller, Editor, SolvingCaller, SolvingEditor
+from app.concurrency import solve_in_worker, verify_in_worker
 from app.routers.common import (
     READ_ERRORS,
     WRITE_ERRORS,
+    CsvDialectName,
     DbSession,
     IfMatch,
     Limit,
@@ -27,10 +28,12 @@ from app.schemas import (
     ChainVerification,
     PublicationList,
     PublicationOut,
+    PublishRequest,
     ReportVerification,
 )
 from app.services import allocations as service
 from app.services import audit
+from app.spec import HEADER_TOKEN
 
 router = APIRouter(tags=["allocations"])
 
@@ -76,12 +79,13 @@ def list_allocations(
 async def create_allocation(
     body: AllocationCreate,
     session: DbSession,
-    editor: Editor,
+    editor: SolvingEditor,
     response: Response,
     idempotency_key: Annotated[
         str | None,
         Header(
             max_length=200,
+            pattern=HEADER_TOKEN,
             description="Retrying with the same key and body returns the same report.",
         ),
     ] = None,
@@ -141,6 +145,7 @@ def export_allocation(
     session: DbSession,
     caller: Caller,
     format: Annotated[Literal["json", "csv", "xlsx", "html"], Query()] = "json",
+    dialect: CsvDialectName = "rfc4180",
 ) -> Response:
     """CSV: one row per ministry and pool plus a totals row; XLSX: inputs, results and
     explanation sheets with euro formats; HTML: a printable page with a chart per ministry."""
@@ -148,9 +153,8 @@ def export_allocation(
     filename = f"costshare-report-{report_id}"
     disposition = {"Content-Disposition": f'attachment; filename="{filename}.{format}"'}
     if format == "csv":
-        return PlainTextResponse(
-            exports.report_csv(document), media_type="text/csv", headers=disposition
-        )
+        text = exports.report_csv(document, dialect=exports.DIALECTS[dialect])
+        return PlainTextResponse(text, media_type="text/csv", headers=disposition)
     if format == "xlsx":
         return Response(exports.report_xlsx(document), media_type=XLSX, headers=disposition)
     if format == "html":
@@ -165,10 +169,12 @@ def export_allocation(
     responses=READ_ERRORS,
 )
 async def verify_allocation(
-    report_id: ResourceId, session: DbSession, caller: Caller
+    report_id: ResourceId, session: DbSession, caller: SolvingCaller
 ) -> ReportVerification:
-    """Recomputing runs the engine, so it is admitted like an allocation run."""
-    check = await solve_in_worker(audit.verify_report, session, caller, report_id)
+    """Recomputing runs the engine: it waits in the verifications' own queue (never in front
+    of a negotiator's run), within the solve budget; the outcome of re-performing an
+    immutable report is remembered by its hash."""
+    check = await verify_in_worker(audit.verify_report, session, caller, report_id)
     return ReportVerification(
         id=report_id, valid=check.valid, checks=check.checks, problems=check.problems
     )
@@ -186,10 +192,18 @@ def publish_allocation(
     editor: Editor,
     response: Response,
     if_match: IfMatch = None,
+    body: PublishRequest | None = None,
 ) -> AllocationReportOut:
     """The report published before it for the same year becomes superseded; both stay.
-    Send If-Match with the ETag of your last GET of the report."""
-    view = service.publish(session, editor, report_id, if_match=if_match)
+    Send If-Match with the ETag of your last GET of the report. A report whose weights are
+    not an adopted weight set is refused (409) unless the body acknowledges it."""
+    view = service.publish(
+        session,
+        editor,
+        report_id,
+        if_match=if_match,
+        acknowledge_unadopted_weights=bool(body and body.acknowledge_unadopted_weights),
+    )
     set_etag(response, service.publication_revision(session, view.row.year))
     return _out(view)
 
@@ -218,9 +232,9 @@ def list_publications(
     tags=["audit"],
     responses=READ_ERRORS,
 )
-def verify_chain(session: DbSession, _editor: Editor) -> ChainVerification:
+async def verify_chain(session: DbSession, _editor: SolvingEditor) -> ChainVerification:
     """Walks every report in order and names the first broken link."""
-    check = audit.verify_chain(session)
+    check = await verify_in_worker(audit.verify_chain, session)
     return ChainVerification(
         valid=check.valid,
         length=check.length,

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Header, Path, Query, Response
 from sqlmodel import Session
 
 from app.db import request_session
+from app.fields import MINISTRY_CODE_PATTERN
 from app.problems import PROBLEM_JSON, Problem
 from app.schemas import MAX_ID
 from app.services.revisions import etag
+from app.spec import HEADER_TOKEN, REQUIRED_IN_SPEC
 
 
 def _problem(description: str) -> dict[str, Any]:
@@ -32,14 +34,35 @@ WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 DbSession = Annotated[Session, Depends(request_session, scope="function")]
+
 IfMatch = Annotated[
     str | None,
     Header(
-        description="The ETag from your last GET; a stale one is refused with 412.",
+        alias="If-Match",
+        description="Required: the ETag from your last GET (`*` to overwrite knowingly); "
+        "missing gives 428, stale gives 412.",
         max_length=200,
+        pattern=HEADER_TOKEN,
+        json_schema_extra={REQUIRED_IN_SPEC: True},
     ),
 ]
 ResourceId = Annotated[int, Path(ge=1, le=MAX_ID)]
+MinistryPath = Annotated[
+    str,
+    Path(
+        pattern=MINISTRY_CODE_PATTERN,
+        max_length=16,
+        description="A ministry code, e.g. JenV.",
+        examples=["JenV"],
+    ),
+]
+CsvDialectName = Annotated[
+    Literal["rfc4180", "excel-nl"],
+    Query(
+        description="CSV only. `rfc4180`: comma, decimal point (for programs). `excel-nl`: "
+        "semicolon, decimal comma and a UTF-8 byte order mark, as Dutch Excel opens it."
+    ),
+]
 Limit = Annotated[int, Query(ge=1, le=100, description="Page size (at most 100).")]
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 

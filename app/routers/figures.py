@@ -9,9 +9,16 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import PlainTextResponse
 
 from app import exports
-from app.auth import Caller, Editor
+from app.auth import Caller, SolvingEditor
 from app.concurrency import solve_in_worker
-from app.routers.common import READ_ERRORS, WRITE_ERRORS, DbSession
+from app.errors import InvalidInput
+from app.routers.common import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    CsvDialectName,
+    DbSession,
+    MinistryPath,
+)
 from app.schemas import BudgetTable, ComparisonCreate, ComparisonOut, ShareOut
 from app.services import allocations, figures
 
@@ -25,7 +32,7 @@ router = APIRouter(tags=["figures"])
     responses=READ_ERRORS,
 )
 def get_share(
-    code: str,
+    code: MinistryPath,
     session: DbSession,
     caller: Caller,
     year: Annotated[int, Query(ge=2000, le=2100, examples=[2027])],
@@ -42,11 +49,27 @@ def get_share(
     responses=WRITE_ERRORS,
 )
 async def create_comparison(
-    body: ComparisonCreate, session: DbSession, editor: Editor
+    body: ComparisonCreate, session: DbSession, editor: SolvingEditor
 ) -> ComparisonOut:
     """Per ministry the amount under each rule and the difference to the first in € and %.
     Nothing is stored or published."""
+    given = [
+        name
+        for name, value in (
+            ("scenario_id", body.scenario_id),
+            ("scenario", body.scenario),
+            ("report_ids", body.report_ids),
+        )
+        if value is not None
+    ]
+    if len(given) != 1:
+        raise InvalidInput(
+            given[1] if len(given) > 1 else "scenario",
+            "give exactly one of scenario_id, scenario and report_ids",
+        )
     if body.report_ids is not None:
+        if len(set(body.report_ids)) != len(body.report_ids):
+            raise InvalidInput("report_ids", "give two different reports")
         compared = await solve_in_worker(figures.compare_reports, session, editor, body.report_ids)
         return ComparisonOut.model_validate(compared)
     request = allocations.RunRequest(
@@ -77,10 +100,12 @@ def get_budget_table(
     from_: Annotated[int, Query(alias="from", ge=2000, le=2100, examples=[2027])],
     to: Annotated[int, Query(ge=2000, le=2100, examples=[2031])],
     format: Annotated[Literal["json", "csv"], Query()] = "json",
+    dialect: CsvDialectName = "rfc4180",
 ) -> BudgetTable | Response:
     """Rounded to thousands so that each column sums exactly to its rounded total; years
     without a published allocation are listed in `missing_years` and left empty."""
     table = figures.budget_table(session, first=from_, last=to)
     if format == "csv":
-        return PlainTextResponse(exports.budget_table_csv(table), media_type="text/csv")
+        text = exports.budget_table_csv(table, dialect=exports.DIALECTS[dialect])
+        return PlainTextResponse(text, media_type="text/csv")
     return BudgetTable.model_validate(table)

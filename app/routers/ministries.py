@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from app.auth import Admin, Caller
-from app.routers.common import READ_ERRORS, WRITE_ERRORS, DbSession, IfMatch, set_etag
+from app.routers.common import READ_ERRORS, WRITE_ERRORS, DbSession, IfMatch, MinistryPath, set_etag
 from app.schemas import MinistryCreate, MinistryList, MinistryOut, MinistryUpdate
 from app.services import ministries as service
 
@@ -36,7 +36,9 @@ def list_ministries(
     response_model=MinistryOut,
     responses=READ_ERRORS,
 )
-def get_ministry(code: str, session: DbSession, _caller: Caller, response: Response) -> MinistryOut:
+def get_ministry(
+    code: MinistryPath, session: DbSession, _caller: Caller, response: Response
+) -> MinistryOut:
     ministry = service.get(session, code)
     set_etag(response, ministry.revision)
     return MinistryOut.model_validate(ministry, from_attributes=True)
@@ -66,7 +68,7 @@ def create_ministry(
     responses=WRITE_ERRORS,
 )
 def update_ministry(
-    code: str,
+    code: MinistryPath,
     body: MinistryUpdate,
     session: DbSession,
     _admin: Admin,

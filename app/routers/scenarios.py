@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from app.auth import Editor
+from app.fields import TEXT_PARAMETER_PATTERN
 from app.models import Scenario
 from app.routers.common import READ_ERRORS, WRITE_ERRORS, DbSession, Limit, Offset, ResourceId
 from app.schemas import ScenarioCreate, ScenarioList, ScenarioOut, ScenarioRevise
@@ -23,7 +24,7 @@ def _out(row: Scenario) -> ScenarioOut:
 def list_scenarios(
     session: DbSession,
     _editor: Editor,
-    name: Annotated[str | None, Query(max_length=200)] = None,
+    name: Annotated[str | None, Query(max_length=200, pattern=TEXT_PARAMETER_PATTERN)] = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> ScenarioList:

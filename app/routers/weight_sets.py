@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from app.auth import Caller, Editor
+from app.fields import TEXT_PARAMETER_PATTERN
 from app.routers.common import (
     READ_ERRORS,
     WRITE_ERRORS,
@@ -62,7 +63,7 @@ def list_weight_sets(
     session: DbSession,
     caller: Caller,
     status_: Annotated[WeightSetStatus | None, Query(alias="status")] = None,
-    name: Annotated[str | None, Query(max_length=200)] = None,
+    name: Annotated[str | None, Query(max_length=200, pattern=TEXT_PARAMETER_PATTERN)] = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> WeightSetList:

@@ -12,20 +12,24 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from sqlmodel import Session
 
 import allocation
+from allocation.errors import InvalidScenario
 from allocation.report import canonical_json, sha256_of
-from app.auth import Principal
+from app.auth import Principal, Role
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.models import AllocationReport, Publication, utcnow
 from app.repositories import reports as repo
-from app.services import scenarios
+from app.services import scenarios, weight_sets
 from app.services.revisions import check_revision
 
 PUBLISHED, SUPERSEDED, UNPUBLISHED = "published", "superseded", "unpublished"
+SYSTEM = Principal(key_prefix="system", role=Role.ADMIN)
+"""Reads done on the service's own behalf (e.g. checking a weight set's state)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,15 +43,39 @@ class RunRequest:
     year: int | None
 
     def fingerprint(self) -> str:
+        """What makes two requests the same request: the normalised scenario (so ``1.5`` and
+        ``"1.50"`` are one weight), never the raw JSON numbers."""
         return sha256_of(
             {
                 "scenario_id": self.scenario_id,
-                "scenario": self.scenario,
+                "scenario": normalised_document(self.scenario),
                 "rule": self.rule,
                 "solver": self.solver,
                 "year": self.year,
             }
         )
+
+
+def plain_json(value: Any) -> Any:
+    """A JSON value with every float written as its shortest decimal text."""
+    if isinstance(value, float):
+        return format(Decimal(repr(value)).normalize(), "f")
+    if isinstance(value, dict):
+        return {str(k): plain_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain_json(v) for v in value]
+    return value
+
+
+def normalised_document(document: Any) -> Any:
+    """The engine's normal form of an inline scenario where it parses; otherwise the document
+    with floats as decimal text (it will be refused later, naming the field)."""
+    if isinstance(document, dict) and "weight_set" not in document:
+        try:
+            return allocation.parse_scenario(document).to_document()
+        except InvalidScenario:
+            pass
+    return plain_json(document)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,15 +91,57 @@ class ReportView:
 
 
 def engine_result(scenario: allocation.Scenario, *, solver: str, year: int | None) -> Any:
-    """The engine's report for ``year`` of the scenario (its own year when None)."""
+    """The engine's report for ``year`` of the scenario (its own year when None); only that
+    year is solved."""
     if year is None or year == scenario.year:
         return allocation.allocate(scenario, solver=solver)
-    years = allocation.allocate_years(scenario, solver=solver)
-    for report in years.reports:
-        if report.year == year:
-            return report
-    available = ", ".join(str(r.year) for r in years.reports)
-    raise InvalidInput("year", f"the scenario covers {available}; {year} is not among them")
+    try:
+        return allocation.allocate_year(scenario, year, solver=solver)
+    except InvalidScenario as exc:
+        raise InvalidInput(exc.field, exc.message) from exc
+
+
+# ---------------------------------------------------------------- where the weights come from
+
+
+def weights_source(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """Where a report's weights come from: a stored weight set (adopted or not) or the
+    request itself. Recorded in every report so nobody mistakes a draft for a decision."""
+    stored = snapshot.get("weight_set")
+    if not stored:
+        return {"kind": "inline", "adopted": False}
+    return {
+        "kind": "weight_set",
+        "id": stored["id"],
+        "name": stored["name"],
+        "version": stored["version"],
+        "status": stored["status"],
+        "adopted": stored["status"] == "adopted",
+    }
+
+
+def weights_warning(source: dict[str, Any]) -> str | None:
+    """The warning a report carries when its weights are not an adopted weight set."""
+    if source["adopted"]:
+        return None
+    if source["kind"] == "inline":
+        return (
+            "The weights were given with the request itself; no adopted weight set stands "
+            "behind them."
+        )
+    return (
+        f"The weights come from weight set '{source['name']}' version {source['version']} "
+        f"(id {source['id']}), which is {source['status']}, not adopted."
+    )
+
+
+def report_figures(engine_body: dict[str, Any], snapshot: dict[str, Any]) -> dict[str, Any]:
+    """The engine's result as a report states it: with where the weights come from, and a
+    warning when they are not adopted. Verification rebuilds it the same way."""
+    source = weights_source(snapshot)
+    warning = weights_warning(source)
+    warnings = [*engine_body.get("warnings", []), *([warning] if warning else [])]
+    return {**engine_body, "warnings": warnings, "weights_source": source}
 
 
 def resolve_request(
@@ -109,7 +179,7 @@ def run(
             return earlier, False
     resolved, reference = resolve_request(session, principal, request)
     result = engine_result(resolved.scenario, solver=request.solver, year=request.year)
-    engine_body = result.to_dict()
+    engine_body = report_figures(result.to_dict(), resolved.snapshot)
     chain = repo.lock_chain(session)
     if scope is not None:
         earlier = _replay(session, principal, scope, request)
@@ -177,6 +247,7 @@ def _publication_state(session: Session, row: AllocationReport) -> dict[str, Any
         "state": PUBLISHED if current.report_id == row.id else SUPERSEDED,
         "published_at": first.at.isoformat(),
         "published_by": first.actor,
+        "acknowledged_unadopted_weights": first.acknowledged_unadopted_weights,
     }
     if current.report_id != row.id:
         state["superseded_by"] = current.report_id
@@ -216,22 +287,59 @@ def publication_revision(session: Session, year: int) -> str:
     return f"{year}.{len(repo.publications(session, year=year))}"
 
 
+def unadopted_weights(session: Session, body: dict[str, Any]) -> str | None:
+    """Why a report's weights are not an adopted decision now, or None when they are.
+
+    Adopted means: the weight set the report names is adopted today *and* holds the very
+    weights the report used (a draft edited after the run and then adopted does not count).
+    """
+    snapshot = body.get("snapshot", {})
+    stored = snapshot.get("weight_set")
+    if not stored:
+        return "its weights were given inline with the request, not taken from a weight set"
+    label = f"weight set '{stored['name']}' version {stored['version']} (id {stored['id']})"
+    try:
+        current = weight_sets.get(session, SYSTEM, int(stored["id"]))
+    except NotFound:
+        return f"its {label} no longer exists"
+    if current.row.status != "adopted":
+        return f"it rests on {label}, which is {current.row.status}, not adopted"
+    used = {k: stored.get(k) for k in ("weights", "pool_weights")}
+    adopted = {k: v for k, v in current.values.as_json().items() if k in used}
+    if used != adopted:
+        return f"it used weights that differ from the adopted {label}"
+    return None
+
+
 def publish(
-    session: Session, principal: Principal, report_id: int, *, if_match: str | None
+    session: Session,
+    principal: Principal,
+    report_id: int,
+    *,
+    if_match: str | None,
+    acknowledge_unadopted_weights: bool = False,
 ) -> ReportView:
     """Make a report the official one for its year; the one before it is superseded.
 
     ``If-Match`` must carry the report's ETag, which changes with every publication for its
-    year: of two negotiators publishing different reports for one year, the later is told."""
+    year: of two negotiators publishing different reports for one year, the later is told.
+    A report whose weights nobody adopted is published only when the request acknowledges
+    that; the acknowledgement is stored with the publication and shown wherever it is read."""
     view = get(session, principal, report_id)
+    what = f"report {report_id}"
+    check_revision(if_match, publication_revision(session, view.row.year), what=what)
     if view.row.status != "optimal":
         raise Conflict(
             f"report {report_id} is {view.row.status}; only a feasible split can be published"
         )
+    reason = unadopted_weights(session, view.body)
+    if reason is not None and not acknowledge_unadopted_weights:
+        raise Conflict(
+            f"report {report_id} cannot be published silently: {reason}; adopt the weights "
+            'first, or publish with {"acknowledge_unadopted_weights": true}'
+        )
     repo.lock_chain(session)
-    check_revision(
-        if_match, publication_revision(session, view.row.year), what=f"report {report_id}"
-    )
+    check_revision(if_match, publication_revision(session, view.row.year), what=what)
     current = repo.current_publications(session, [view.row.year]).get(view.row.year)
     if current is not None and current.report_id == report_id:
         raise Conflict(f"report {report_id} is already the published report for {view.row.year}")
@@ -241,6 +349,7 @@ def publish(
             report_id=report_id,
             supersedes_report_id=current.report_id if current else None,
             actor=principal.actor,
+            acknowledged_unadopted_weights=reason is not None,
         )
     )
     session.flush()

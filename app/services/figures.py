@@ -12,6 +12,7 @@ from sqlmodel import Session
 import allocation
 from app.auth import Principal, Role
 from app.errors import Forbidden, InvalidInput, NotFound
+from app.models import Publication
 from app.repositories import reports as repo
 from app.services import allocations, ministries
 
@@ -48,12 +49,18 @@ def chapter_number(chapter: str) -> int:
 
 def _published(session: Session, year: int) -> tuple[str, dict[str, Any]] | None:
     """The report in force for ``year``: its hash and its body."""
+    found = _in_force(session, year)
+    return (found[0], found[1]) if found else None
+
+
+def _in_force(session: Session, year: int) -> tuple[str, dict[str, Any], Publication] | None:
+    """The report in force for ``year``: its hash, its body and its publication."""
     current = repo.current_publications(session, [year]).get(year)
     if current is None:
         return None
     row = repo.get(session, current.report_id)
     assert row is not None
-    return row.report_hash, json.loads(row.body)
+    return row.report_hash, json.loads(row.body), current
 
 
 # ---------------------------------------------------------------- finance: one share
@@ -66,10 +73,10 @@ def share(session: Session, principal: Principal, code: str, year: int) -> dict[
             f"a finance key of {principal.ministry_code} may read only its own share, "
             f"not {ministry.code}'s"
         )
-    published = _published(session, year)
+    published = _in_force(session, year)
     if published is None:
         raise NotFound(f"no allocation is published for {year}")
-    report_hash, body = published
+    report_hash, body, publication = published
     line = next((ln for ln in body.get("lines", []) if ln["ministry"] == ministry.code), None)
     if line is None:
         raise NotFound(f"{ministry.code} has no line in the allocation published for {year}")
@@ -85,6 +92,15 @@ def share(session: Session, principal: Principal, code: str, year: int) -> dict[
             "id": body["id"],
             "report_hash": report_hash,
             "href": f"/v1/allocations/{body['id']}",
+        },
+        "weights_source": body.get("weights_source")
+        or allocations.weights_source(body.get("snapshot", {})),
+        "warnings": body.get("warnings", []),
+        "publication": {
+            "state": allocations.PUBLISHED,
+            "published_at": publication.at.isoformat(),
+            "published_by": publication.actor,
+            "acknowledged_unadopted_weights": publication.acknowledged_unadopted_weights,
         },
     }
 

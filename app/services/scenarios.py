@@ -72,8 +72,10 @@ def _inline_weights(document: dict[str, Any], weights: dict[str, Any]) -> dict[s
     set's defaults (never the base override, which is for the base pool only)."""
     resolved = {k: v for k, v in document.items() if k != "weight_set"}
     resolved["weights"] = weights["weights"]
+    if not isinstance(document.get("variable", []), list):
+        return resolved  # the engine names what is wrong with it
     channels = []
-    for channel in document.get("variable", []) or []:
+    for channel in document.get("variable", []):
         if isinstance(channel, dict) and "weights" not in channel:
             name = channel.get("channel")
             own = weights["pools"].get(name) if isinstance(name, str) else None

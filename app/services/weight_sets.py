@@ -280,6 +280,7 @@ def create(session: Session, principal: Principal, body: WeightSetCreate) -> Wei
             f"create a new version with POST /v1/weight-sets/{newest.id}/revisions"
         )
     values = WeightValues(dict(body.weights), dict(body.rationale), dict(body.pool_weights))
+    _carriable(values)
     return _store_new(
         session,
         principal=principal,
@@ -320,6 +321,7 @@ def patch(
     check_revision(if_match, row.revision, what=f"weight set {weight_set_id}")
     values = _merge(view.values, body)
     _check_ministries(session, values)
+    _carriable(values)
     before = snapshot(view)
     if body.description is not None:
         row.description = body.description
@@ -351,6 +353,7 @@ def revise(
             f"(id {drafts[0].id}); edit it with PATCH instead"
         )
     values = _merge(source.values, body)
+    _carriable(values)
     return _store_new(
         session,
         principal=principal,
@@ -362,10 +365,12 @@ def revise(
     )
 
 
-def _adoptable(values: WeightValues) -> None:
+def _carriable(values: WeightValues) -> None:
+    """Refuse a set in which nobody would carry a cost: checked on every create, edit,
+    revision and adoption, so an all-zero set never exists."""
     if not any(values.weights.values()):
         raise InvalidInput(
-            "weights", "all weights are zero; a set whose weights are all zero cannot be adopted"
+            "weights", "all weights are zero; at least one ministry must carry a share"
         )
     for pool, weights in values.pool_weights.items():
         if not any(weights.values()):
@@ -381,7 +386,7 @@ def adopt(
     """Freeze a draft; the version adopted before it under the same name is retired."""
     view = _editable(session, principal, weight_set_id)
     check_revision(if_match, view.row.revision, what=f"weight set {weight_set_id}")
-    _adoptable(view.values)
+    _carriable(view.values)
     for other in repo.family(session, view.row.name):
         if other.status == ADOPTED:
             before = snapshot(_view(session, other))

@@ -14,7 +14,7 @@ from allocation import scenario as scenario_module
 from tests.allocation.conftest import offlimits_document
 
 ROOT = Path(__file__).resolve().parents[2]
-SCHEMA = json.loads((ROOT / "docs" / "scenario.schema.json").read_text(encoding="utf-8"))
+SCHEMA = json.loads((ROOT / "allocation" / "scenario.schema.json").read_text(encoding="utf-8"))
 EXAMPLES = sorted((ROOT / "examples").glob("*.json"))
 
 

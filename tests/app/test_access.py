@@ -114,7 +114,9 @@ def report_ids(db: Session, seeded: Seeded) -> dict[str, int]:
     db.commit()
     draft, _ = allocations.run(db, EDITOR, request, idempotency_key=None)
     db.commit()
-    allocations.publish(db, EDITOR, published.row.id, if_match="*")
+    allocations.publish(
+        db, EDITOR, published.row.id, if_match="*", acknowledge_unadopted_weights=True
+    )
     db.commit()
     return {"published": published.row.id, "unpublished": draft.row.id}
 
@@ -184,7 +186,12 @@ REPORTS_MATRIX = [
     Case("GET", "/v1/allocations/{unpublished}/export?format=csv", _editors(200)),
     Case("GET", "/v1/allocations/{published}/verify", _all(200)),
     Case("GET", "/v1/allocations/{unpublished}/verify", _editors(200)),
-    Case("POST", "/v1/allocations/{unpublished}/publish", _editors(200)),
+    Case(
+        "POST",
+        "/v1/allocations/{unpublished}/publish",
+        _editors(200),
+        {"acknowledge_unadopted_weights": True},
+    ),
     Case("GET", "/v1/publications", _all(200)),
     Case("GET", "/v1/audit/verify", _editors(200)),
     Case("GET", "/v1/ministries/JenV/share?year=2027", _own_ministry(200)),

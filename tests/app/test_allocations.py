@@ -35,10 +35,12 @@ class Api:
     def post(self, path: str, body: Any = None, **headers: str):
         return self.client.post(path, headers={**self.headers, **headers}, json=body)
 
-    def publish(self, report_id: int):
-        """Publish as a careful client does: with the ETag of a fresh GET."""
+    def publish(self, report_id: int, *, acknowledge: bool = True):
+        """Publish as a careful client does: with the ETag of a fresh GET. The seeded weights
+        are an unadopted placeholder, so publishing them needs the acknowledgement."""
         etag = self.get(f"/v1/allocations/{report_id}").headers.get("etag", "")
-        return self.post(f"/v1/allocations/{report_id}/publish", **{"If-Match": etag})
+        body = {"acknowledge_unadopted_weights": True} if acknowledge else None
+        return self.post(f"/v1/allocations/{report_id}/publish", body, **{"If-Match": etag})
 
 
 @pytest.fixture
@@ -167,8 +169,9 @@ class TestPublishing:
         api = as_("negotiator")
         first, second = _run(api), _run(api, {"scenario": INLINE})
         etag = api.get(f"/v1/allocations/{first['id']}").headers["etag"]
-        won = api.post(f"/v1/allocations/{first['id']}/publish", **{"If-Match": etag})
-        lost = api.post(f"/v1/allocations/{second['id']}/publish", **{"If-Match": etag})
+        ack = {"acknowledge_unadopted_weights": True}
+        won = api.post(f"/v1/allocations/{first['id']}/publish", ack, **{"If-Match": etag})
+        lost = api.post(f"/v1/allocations/{second['id']}/publish", ack, **{"If-Match": etag})
         assert (won.status_code, lost.status_code) == (200, 412)
         assert api.get(f"/v1/allocations/{second['id']}").json()["publication"]["state"] == (
             "unpublished"
@@ -190,6 +193,117 @@ class TestPublishing:
         report = _run(as_("admin"))
         for holder in ("reader", "finance_jenv"):
             assert as_(holder).post(f"/v1/allocations/{report['id']}/publish").status_code == 403
+
+
+class TestUnadoptedWeights:
+    """A report on weights nobody adopted says so, and is never published silently."""
+
+    def test_every_report_says_where_its_weights_come_from(self, as_):
+        api = as_("negotiator")
+        seeded = _run(api)
+        assert seeded["weights_source"] == {
+            "kind": "weight_set",
+            "adopted": False,
+            "id": api.seeded.weight_set_id,
+            "name": "Illustrative equal weights (placeholder)",
+            "version": 1,
+            "status": "draft",
+        }
+        assert any("which is draft, not adopted" in w for w in seeded["warnings"])
+        inline = _run(api, {"scenario": INLINE})
+        assert (inline["weights_source"]["kind"], inline["weights_source"]["adopted"]) == (
+            "inline",
+            False,
+        )
+        assert any("given with the request itself" in w for w in inline["warnings"])
+
+    def test_publishing_a_draft_based_report_is_refused_naming_the_weight_set(self, as_):
+        api = as_("negotiator")
+        report = _run(api)
+        refused = api.publish(report["id"], acknowledge=False)
+        assert refused.status_code == 409
+        assert "'Illustrative equal weights (placeholder)' version 1" in refused.json()["detail"]
+        assert "acknowledge_unadopted_weights" in refused.json()["detail"]
+        assert api.get("/v1/publications").json()["items"] == []
+
+    def test_an_acknowledged_publication_is_stored_and_shown_in_the_share(self, as_):
+        api = as_("negotiator")
+        report = _run(api)
+        assert api.publish(report["id"]).status_code == 200
+        [publication] = api.get("/v1/publications").json()["items"]
+        assert publication["acknowledged_unadopted_weights"] is True
+        share = as_("finance_jenv").get("/v1/ministries/JenV/share", year=2027).json()
+        assert share["weights_source"]["adopted"] is False
+        assert share["publication"]["acknowledged_unadopted_weights"] is True
+        assert any("not adopted" in warning for warning in share["warnings"])
+
+    def test_a_report_on_an_adopted_set_is_published_without_acknowledgement(self, as_):
+        api = as_("negotiator")
+        created = api.post(
+            "/v1/weight-sets", {"name": "Mandaat 2027", "weights": INLINE["weights"]}
+        ).json()
+        etag = api.get(f"/v1/weight-sets/{created['id']}").headers["etag"]
+        adopted = api.post(f"/v1/weight-sets/{created['id']}/adopt", **{"If-Match": etag})
+        assert adopted.status_code == 200
+        document = {k: v for k, v in INLINE.items() if k != "weights"}
+        document["weight_set"] = {"id": created["id"]}
+        report = _run(api, {"scenario": document})
+        assert report["weights_source"]["adopted"] is True
+        assert not any("not adopted" in warning for warning in report["warnings"])
+        assert api.publish(report["id"], acknowledge=False).status_code == 200
+        [publication] = api.get("/v1/publications").json()["items"]
+        assert publication["acknowledged_unadopted_weights"] is False
+
+    def test_a_draft_adopted_after_the_run_counts_only_if_its_weights_are_unchanged(self, as_):
+        api = as_("negotiator")
+        created = api.post("/v1/weight-sets", {"name": "Later", "weights": {"JenV": 1}}).json()
+        document = {"year": 2027, "base": "100.00", "weight_set": {"id": created["id"]}}
+        report = _run(api, {"scenario": document})
+        set_path = f"/v1/weight-sets/{created['id']}"
+        etag = api.get(set_path).headers["etag"]
+        patched = api.client.patch(
+            set_path,
+            headers={**api.headers, "If-Match": etag},
+            json={"weights": {"JenV": 2}},
+        )
+        assert patched.status_code == 200
+        etag = api.get(set_path).headers["etag"]
+        assert api.post(f"{set_path}/adopt", **{"If-Match": etag}).status_code == 200
+        refused = api.publish(report["id"], acknowledge=False)
+        assert refused.status_code == 409
+        assert "differ from the adopted" in refused.json()["detail"]
+
+
+class TestOneProjectedYear:
+    def test_a_run_of_one_projected_year_solves_that_year_only(self, as_, monkeypatch):
+        import allocation.projection
+
+        solved: list[int] = []
+        real = allocation.projection.allocate
+
+        def counting(scenario, **kwargs):  # type: ignore[no-untyped-def]
+            solved.append(scenario.year)
+            return real(scenario, **kwargs)
+
+        monkeypatch.setattr(allocation.projection, "allocate", counting)
+        document = {**INLINE, "projection": {"years": 5, "contact_growth": "0.30"}}
+        report = _run(as_("negotiator"), {"scenario": document, "year": 2030})
+        assert report["year"] == 2030
+        assert solved == [2030]
+
+    def test_the_one_year_report_equals_that_year_of_the_whole_projection(self):
+        import allocation
+
+        document = {**INLINE, "projection": {"years": 5, "contact_growth": "0.30"}}
+        scenario = allocation.parse_scenario(document)
+        whole = allocation.allocate_years(scenario).reports[3].to_dict()
+        alone = allocation.allocate_year(scenario, 2030).to_dict()
+        assert alone == whole
+
+    def test_a_year_outside_the_projection_is_named(self, as_):
+        response = as_("negotiator").post("/v1/allocations", {"scenario": INLINE, "year": 2031})
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["field"] == "year"
 
 
 class TestShare:

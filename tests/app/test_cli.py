@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import pty
 import re
 import socket
 import subprocess
@@ -98,14 +100,29 @@ class TestMakeTargets:
         assert "seed: nothing to add" in again.stdout
 
 
+KEY_PATTERN = re.compile(r"cs_[0-9a-f]{8}_[A-Za-z0-9_-]{43}")
+
+
+def _wait_healthy(base: str) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise AssertionError("the server did not become healthy")
+
+
 class TestServe:
-    def test_first_start_prints_a_key_and_the_docs_url_and_the_key_lists_six_ministries(
-        self, fresh_url: str
+    def test_in_a_container_the_first_key_goes_to_an_owner_only_file_and_never_to_the_log(
+        self, fresh_url: str, tmp_path: Path
     ):
         costshare(fresh_url, "migrate")
         costshare(fresh_url, "seed")
         port = _free_port()
-        env = {**os.environ, "DATABASE_URL": fresh_url}
+        key_file = tmp_path / "secrets" / "first-admin-key"
+        env = {**os.environ, "DATABASE_URL": fresh_url, "COSTSHARE_FIRST_KEY_FILE": str(key_file)}
         server = subprocess.Popen(
             [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
             cwd=ROOT,
@@ -114,33 +131,86 @@ class TestServe:
             stderr=subprocess.STDOUT,
             text=True,
         )
+        base = f"http://127.0.0.1:{port}"
         try:
-            assert server.stdout is not None
-            lines = [server.stdout.readline() for _ in range(5)]
-            printed = "".join(lines)
-            key = re.search(r"cs_[0-9a-f]{8}_[A-Za-z0-9_-]{43}", printed)
-            assert key, printed
-            assert f"http://127.0.0.1:{port}/docs" in printed
-            base = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline:
-                try:
-                    if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.1)
-            listed = httpx.get(
-                f"{base}/v1/ministries", headers={"Authorization": f"Bearer {key.group(0)}"}
-            )
+            _wait_healthy(base)
+            key = key_file.read_text().strip()
+            assert KEY_PATTERN.fullmatch(key)
+            assert key_file.stat().st_mode & 0o777 == 0o600
+            listed = httpx.get(f"{base}/v1/ministries", headers={"Authorization": f"Bearer {key}"})
             assert listed.status_code == 200
             assert listed.json()["total"] == 6
+            httpx.get(f"{base}/v1/ministries", headers={"X-Request-ID": "probe-two"})
+        finally:
+            server.terminate()
+            output, _ = server.communicate(timeout=10)
+        lines = output.splitlines()
+        records = [json.loads(line) for line in lines]  # every line is one JSON object
+        assert key not in output
+        assert any(str(key_file) in r.get("message", "") for r in records)
+        assert any(r.get("docs") == f"{base}/docs" for r in records)
+        access = [r for r in records if r["logger"] == "costshare.access"]
+        paths = [(r["path"], r["status"]) for r in access if r["path"] == "/v1/ministries"]
+        assert paths == [("/v1/ministries", 200), ("/v1/ministries", 401)]
+        assert [r["request_id"] for r in access].count("probe-two") == 1
+        assert not any(r["logger"] == "uvicorn.access" for r in records)
+        again = costshare(fresh_url, "keys", "list").stdout
+        assert again.count("admin") == 1
+
+    def test_on_a_terminal_the_first_key_is_shown_once_with_the_docs_url(
+        self, fresh_url: str, tmp_path: Path
+    ):
+        costshare(fresh_url, "migrate")
+        port = _free_port()
+        key_file = tmp_path / "first-admin-key"
+        env = {**os.environ, "DATABASE_URL": fresh_url, "COSTSHARE_FIRST_KEY_FILE": str(key_file)}
+        leader, follower = pty.openpty()
+        server = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdin=follower,
+            stdout=follower,
+            stderr=subprocess.DEVNULL,
+        )
+        os.close(follower)
+        printed = b""
+        try:
+            _wait_healthy(f"http://127.0.0.1:{port}")
+            while b"/docs" not in printed:
+                printed += os.read(leader, 4096)
         finally:
             server.terminate()
             server.wait(timeout=10)
-            if server.stdout is not None:
-                server.stdout.close()
-        again = costshare(fresh_url, "keys", "list").stdout
-        assert again.count("admin") == 1
+            os.close(leader)
+        text = printed.decode()
+        assert KEY_PATTERN.search(text), text
+        assert f"http://127.0.0.1:{port}/docs" in text
+        assert not key_file.exists()
+
+
+class TestHelp:
+    def test_every_command_and_option_is_described_in_plain_text(self):
+        done = subprocess.run(
+            [sys.executable, "-m", "app.cli", "--help"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0
+        for command in ("serve", "migrate", "seed", "openapi", "allocate", "keys"):
+            assert re.search(rf"^\s+{command}\s+\S", done.stdout, re.MULTILINE), command
+        serve = subprocess.run(
+            [sys.executable, "-m", "app.cli", "serve", "--help"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        ).stdout
+        for option in ("--host", "--port", "--workers"):
+            line = next(ln for ln in serve.splitlines() if ln.strip().startswith(option))
+            assert len(line.split(maxsplit=2)) == 3, line
 
 
 class TestAllocateCommand:

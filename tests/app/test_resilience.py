@@ -39,7 +39,9 @@ def _publish_first(base: str, keys: dict[str, str]) -> int:
     report = httpx.post(f"{base}/v1/allocations", headers=headers, json={"scenario_id": 1}).json()
     etag = httpx.get(f"{base}/v1/allocations/{report['id']}", headers=headers).headers["etag"]
     published = httpx.post(
-        f"{base}/v1/allocations/{report['id']}/publish", headers={**headers, "If-Match": etag}
+        f"{base}/v1/allocations/{report['id']}/publish",
+        headers={**headers, "If-Match": etag},
+        json={"acknowledge_unadopted_weights": True},
     )
     assert published.status_code == 200, published.text
     return int(report["id"])

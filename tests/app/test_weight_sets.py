@@ -148,18 +148,32 @@ class TestAdopting:
         first_now = negotiator("GET", f"/v1/weight-sets/{created['id']}").json()
         assert first_now["status"] == "retired"
 
-    def test_a_set_whose_weights_are_all_zero_cannot_be_adopted(self, negotiator):
-        created = _create(negotiator, name="zeros", weights={"JenV": 0, "BZK": "0.0"})
-        refused = negotiator("POST", f"/v1/weight-sets/{created['id']}/adopt")
+    def test_a_set_whose_weights_are_all_zero_is_refused_when_created(self, negotiator):
+        body = {"name": "zeros", "weights": {"JenV": 0, "BZK": "0.0"}}
+        refused = negotiator("POST", "/v1/weight-sets", body)
         assert refused.status_code == 422
         assert refused.json()["errors"][0]["field"] == "weights"
-        assert negotiator("GET", f"/v1/weight-sets/{created['id']}").json()["status"] == "draft"
+        listed = negotiator("GET", "/v1/weight-sets?name=zeros").json()
+        assert listed["total"] == 0
 
-    def test_a_pool_whose_weights_are_all_zero_cannot_be_adopted(self, negotiator):
-        created = _create(negotiator, pool_weights={"meldpunt": {"JenV": 0}})
-        refused = negotiator("POST", f"/v1/weight-sets/{created['id']}/adopt")
+    def test_a_pool_whose_weights_are_all_zero_is_refused_when_created(self, negotiator):
+        body = {
+            "name": "Mandaat 2027",
+            "weights": WEIGHTS,
+            "pool_weights": {"meldpunt": {"JenV": 0}},
+        }
+        refused = negotiator("POST", "/v1/weight-sets", body)
         assert refused.status_code == 422
         assert refused.json()["errors"][0]["field"] == "pool_weights.meldpunt"
+
+    def test_an_edit_that_makes_every_weight_zero_is_refused_and_changes_nothing(self, negotiator):
+        created = _create(negotiator, name="becomes zero", weights={"JenV": 1, "BZK": 2})
+        zeroed = {"weights": {"JenV": 0, "BZK": 0}}
+        refused = negotiator("PATCH", f"/v1/weight-sets/{created['id']}", zeroed)
+        assert refused.status_code == 422
+        again = negotiator("GET", f"/v1/weight-sets/{created['id']}").json()
+        assert again["weights"] == {"BZK": "2", "JenV": "1"}
+        assert again["revision"] == created["revision"]
 
 
 class TestHistory:
