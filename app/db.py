@@ -98,10 +98,18 @@ def session_for(*, writes: bool) -> Session:
     return Session(bind, expire_on_commit=False)
 
 
-COMPUTE_FIRST = frozenset({("POST", "/v1/allocations"), ("POST", "/v1/comparisons")})
+COMPUTE_FIRST = frozenset(
+    {
+        ("POST", "/v1/allocations"),
+        ("POST", "/v1/comparisons"),
+        ("POST", "/vergelijken"),
+        ("POST", "/vergelijken/uitvoeren"),
+    }
+)
 """Routes that read, then compute for a while (the solver), then maybe write. On SQLite they
 must not hold the write lock while they compute: they start as readers and take the lock
-with :func:`begin_writing` just before they append."""
+with :func:`begin_writing` just before they append. The negotiators' pages that compare and run
+are such routes too."""
 
 
 def _writes_from_the_start(request: Request) -> bool:

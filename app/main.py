@@ -9,7 +9,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
-from app import __version__, problems, spec
+from app import __version__, problems, spec, web
 from app.auth import Unauthenticated
 from app.concurrency import RateLimiter
 from app.logs import configure_logging
@@ -52,6 +52,10 @@ def create_app() -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         generate_unique_id_function=operation_id,
+        # The documentation pages are the service's own (app.web.routes_docs), served from
+        # vendored assets so that they work on a network without internet.
+        docs_url=None,
+        redoc_url=None,
         openapi_tags=[
             {"name": "ministries", "description": "Who can carry a share."},
             {"name": "weight sets", "description": "Mandate weights, versioned and audited."},
@@ -95,4 +99,5 @@ def create_app() -> FastAPI:
     app.include_router(scenarios.router)
     app.include_router(allocations.router)
     app.include_router(figures.router)
+    web.install(app)
     return app

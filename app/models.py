@@ -186,3 +186,19 @@ class Publication(SQLModel, table=True):
         nullable=False,
         sa_column_kwargs={"server_default": sa_false()},
     )
+
+
+class WebSession(SQLModel, table=True):
+    """A person signed in through the pages with an API key. The cookie holds a random token;
+    only its SHA-256 is kept. Every request re-reads the key row, so revoking the key ends the
+    session at once."""
+
+    __tablename__ = "web_session"
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=Integer)
+    token_sha256: str = Field(sa_type=String(64), nullable=False, unique=True)
+    api_key_id: int = Field(foreign_key="api_key.id", sa_type=Integer, nullable=False, index=True)
+    key_prefix: str = Field(sa_type=String(16), nullable=False)
+    csrf_token: str = Field(sa_type=String(64), nullable=False)
+    created_at: datetime = _ts()
+    expires_at: datetime = Field(sa_type=UtcDateTime, nullable=False, index=True)

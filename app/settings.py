@@ -46,6 +46,17 @@ class Settings(BaseSettings):
         "verifications); 0 switches the limit off.",
     )
     solve_burst: int = Field(default=20, ge=1, description="Solves one key may start at once.")
+    session_hours: float = Field(
+        default=8,
+        gt=0,
+        le=24 * 30,
+        description="How long a sign-in to the pages lasts before the person signs in again.",
+    )
+    trust_forwarded_proto: bool = Field(
+        default=False,
+        description="Behind a TLS-terminating proxy: believe its X-Forwarded-Proto header when "
+        "deciding whether the session cookie is marked Secure. Off unless a proxy sets it.",
+    )
     first_key_file: Path = Field(
         default=Path("var") / "first-admin-key",
         description="Where `costshare serve` writes the first admin key when its output is not "

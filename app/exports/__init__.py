@@ -3,7 +3,8 @@
 - ``report_csv`` (``csv_format``): machine-readable, one row per (ministry, pool) and a TOTAL
   row; ``budget_table_csv``: the Prinsjesdag table per ministry per year, ``x € 1.000``.
 - ``report_xlsx`` (``xlsx_format``): Results, Inputs and Explanation sheets.
-- ``report_html`` (``html_format``): a printable page, amounts in Dutch notation.
+- ``report_html`` (``html_format``): a printable page, amounts in Dutch notation, rendered
+  from the pages' templates; ``report_html_policy`` is its Content-Security-Policy.
 
 All read the report through ``document.read_report``, which refuses figures that do not add up.
 """
@@ -17,7 +18,7 @@ from app.exports.csv_format import (
     budget_table_csv,
     report_csv,
 )
-from app.exports.html_format import report_html
+from app.exports.html_format import report_html, report_html_policy
 from app.exports.xlsx_format import MONEY_FORMAT, report_xlsx
 
 __all__ = [
@@ -30,5 +31,6 @@ __all__ = [
     "budget_table_csv",
     "report_csv",
     "report_html",
+    "report_html_policy",
     "report_xlsx",
 ]
