@@ -128,6 +128,7 @@ def _number(
     optional: bool = False,
 ) -> Decimal | None:
     text = form.get(name)
+    named = {"label": label[:1].upper() + label[1:]}
     if not text:
         if not optional:
             errors[name] = _("Enter %(label)s") % {"label": label}
@@ -135,20 +136,20 @@ def _number(
     value = parse_decimal(text)
     if value is None:
         errors[name] = _("%(label)s must be a number, like 1.234,56; you typed '%(text)s'") % {
-            "label": label,
+            **named,
             "text": text,
         }
         return None
     if value < low or value > high:
         errors[name] = _("%(label)s must lie between %(low)s and %(high)s") % {
-            "label": label,
+            **named,
             "low": dutch(low),
             "high": dutch(high),
         }
         return None
     if value != value.quantize(Decimal(1).scaleb(-places)):
         errors[name] = _("%(label)s may have at most %(places)s decimals") % {
-            "label": label,
+            **named,
             "places": places,
         }
         return None

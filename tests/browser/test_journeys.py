@@ -1,0 +1,247 @@
+"""Each person's journey through the pages, from signing in to what they came for."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from decimal import Decimal
+from typing import Any
+
+from openpyxl import load_workbook
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from tests.browser.conftest import Live, sign_in
+
+ACK = {"acknowledge_unadopted_weights": True}
+
+
+def seeded_scenario_id(live: Live, key: str) -> int:
+    with live.api(key) as api:
+        items = api.get("/v1/scenarios").json()["items"]
+    return min(item["id"] for item in items)
+
+
+def published_report(live: Live) -> dict[str, Any]:
+    """A fresh run of the seeded scenario, published for 2027 through the API."""
+    key = live.key("negotiator")
+    with live.api(key) as api:
+        report = api.post("/v1/allocations", json={"scenario_id": seeded_scenario_id(live, key)})
+        assert report.status_code == 201, report.text
+        path = f"/v1/allocations/{report.json()['id']}"
+        etag = api.get(path).headers["etag"]
+        published = api.post(f"{path}/publish", headers={"If-Match": etag}, json=ACK)
+        assert published.status_code == 200, published.text
+        return dict(published.json())
+
+
+class TestNegotiator:
+    def test_compares_the_rules_with_own_weights_then_runs_and_publishes(
+        self, page: Page, live: Live
+    ):
+        key = live.key("negotiator")
+        sign_in(page, key, next_path="/vergelijken")
+        expect(page.get_by_role("heading", name="De verdeelregels vergelijken")).to_be_visible()
+        page.get_by_label("Gewicht van JenV").fill("3")
+        page.get_by_label("Gewicht van BZK").fill("2")
+        page.get_by_label("Maximaal aandeel van één ministerie").fill("25")
+        page.get_by_role("button", name="Vergelijken").click()
+
+        table = page.locator("#comparison")
+        expect(table).to_be_visible()
+        assert table.locator("tbody tr").count() == 6
+        jenv = table.locator('tr[data-ministry="JenV"]')
+        proportional = Decimal(
+            jenv.locator('td[data-series="proportional"]').get_attribute("data-value") or "0"
+        )
+        constrained = Decimal(
+            jenv.locator('td[data-series="constrained"]').get_attribute("data-value") or "0"
+        )
+        total = Decimal(
+            table.locator("tfoot td")
+            .first.inner_text()
+            .replace("€", "")
+            .replace(".", "")
+            .replace(",", ".")
+            .strip()
+        )
+        assert proportional > total * Decimal("0.25") >= constrained
+        expect(page.locator("#gains-losses")).to_contain_text("JenV betaalt")
+        expect(page.locator("#gains-losses")).to_contain_text("minder dan evenredig")
+        assert page.locator("#comparison-chart").evaluate("c => c.width > 0 && !!Chart.getChart(c)")
+        # The form keeps what was typed.
+        expect(page.get_by_label("Gewicht van JenV")).to_have_value("3")
+
+        page.get_by_label("begrensd").check()
+        page.get_by_role("button", name="Berekenen en als rapport bewaren").click()
+        expect(page).to_have_url(re.compile(r"/rapporten/\d+\?nieuw=1$"))
+        report_id = int(page.url.split("/rapporten/")[1].split("?")[0])
+        page.get_by_role("button", name="Dit rapport publiceren…").click()
+
+        expect(page.get_by_role("heading", level=1)).to_contain_text(
+            f"Rapport {report_id} het officiële rapport voor 2027 maken?"
+        )
+        expect(page.locator("#publish-summary")).to_contain_text("wordt het officiële rapport")
+        page.get_by_role("button", name=f"Rapport {report_id} publiceren").click()
+        expect(page.locator(".govuk-error-summary")).to_contain_text("Vink het vakje aan")
+        page.locator(".govuk-error-summary a").click()
+        expect(
+            page.get_by_label("Ik weet dat deze gewichten niet zijn vastgesteld")
+        ).to_be_focused()
+        page.get_by_label("Ik weet dat deze gewichten niet zijn vastgesteld").check()
+        page.get_by_role("button", name=f"Rapport {report_id} publiceren").click()
+        expect(page.locator(".govuk-notification-banner")).to_contain_text(
+            f"Rapport {report_id} is nu het officiële rapport voor 2027."
+        )
+        with live.api(live.key("reader")) as api:
+            share = api.get("/v1/ministries/JenV/share", params={"year": 2027}).json()
+        assert share["report"]["id"] == report_id
+        assert share["publication"]["acknowledged_unadopted_weights"] is True
+
+    def test_a_refused_number_is_named_and_the_form_keeps_what_was_typed(
+        self, page: Page, live: Live
+    ):
+        sign_in(page, live.key("negotiator"), next_path="/vergelijken")
+        page.get_by_label("Gewicht van OCW").fill("veel")
+        page.get_by_label("Ondergrens van EZ in euro").fill("1.000.000,00")
+        page.get_by_role("button", name="Vergelijken").click()
+        summary = page.locator(".govuk-error-summary")
+        expect(summary).to_contain_text("Het gewicht van OCW moet een getal zijn")
+        summary.get_by_role("link").first.click()
+        expect(page.get_by_label("Gewicht van OCW")).to_be_focused()
+        expect(page.get_by_label("Gewicht van OCW")).to_have_value("veel")
+        expect(page.get_by_label("Ondergrens van EZ in euro")).to_have_value("1.000.000,00")
+        assert page.locator("#comparison").count() == 0
+
+
+class TestFinance:
+    def test_reads_its_share_and_downloads_a_workbook_whose_total_is_the_share(
+        self, page: Page, live: Live
+    ):
+        report = published_report(live)
+        sign_in(page, live.key("finance", "JenV"), next_path="/aandeel?jaar=2027")
+        expect(page.get_by_role("heading", name="Ons aandeel 2027")).to_be_visible()
+        amount = page.locator("#share-total")
+        share_cents = int(amount.get_attribute("data-cents") or "0")
+        jenv = next(line for line in report["lines"] if line["ministry"] == "JenV")
+        assert share_cents == int(Decimal(jenv["total"]) * 100)
+        expect(page.locator(".cs-explanation")).to_contain_text(
+            "Voor 2027 betaalt Justitie en Veiligheid"
+        )
+        expect(page.locator(".govuk-warning-text")).to_contain_text("niet vastgesteld")
+
+        with page.expect_download() as caught:
+            page.get_by_role("link", name="Spreadsheet (XLSX)").click()
+        assert caught.value.suggested_filename == f"costshare-report-{report['id']}.xlsx"
+        workbook = load_workbook(io.BytesIO(caught.value.path().read_bytes()))
+        results = workbook["Results"]
+        header = [cell.value for cell in results[1]]
+        row = next(r for r in results.iter_rows(min_row=2, values_only=True) if r[0] == "JenV")
+        total = row[header.index("Total")]
+        assert int(Decimal(repr(total)).quantize(Decimal("0.01")) * 100) == share_cents
+
+        with page.expect_download() as caught:
+            page.get_by_role("link", name="CSV voor Nederlandse Excel").click()
+        text = caught.value.path().read_text(encoding="utf-8-sig")
+        rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+        jenv_cents = sum(
+            int(Decimal(r[5].replace(",", ".")) * 100) for r in rows[1:] if r[1] == "JenV"
+        )
+        assert jenv_cents == share_cents
+
+    def test_another_ministrys_share_is_refused_with_a_page(self, page: Page, live: Live):
+        published_report(live)
+        sign_in(page, live.key("finance", "JenV"))
+        response = page.goto("/aandeel?jaar=2027&ministerie=BZK")
+        assert response is not None and response.status == 403
+        expect(page.get_by_role("heading", level=1)).to_have_text("U mag dit niet zien")
+        expect(page.locator("main")).to_contain_text("may read only its own share, not BZK's")
+        assert "€" not in page.locator("main").inner_text()
+
+
+class TestReader:
+    def test_sees_the_published_report_verified(self, page: Page, live: Live):
+        report = published_report(live)
+        sign_in(page, live.key("reader"), next_path="/controle")
+        section = page.locator(
+            "section", has=page.get_by_role("link", name=f"Rapport {report['id']}")
+        ).first
+        expect(section.locator("[data-verification]")).to_have_attribute(
+            "data-verification", "valid"
+        )
+        expect(section).to_contain_text(report["report_hash"])
+        expect(page.locator("[data-chain]")).to_have_count(0)
+        page.goto(f"/rapporten/{report['id']}")
+        expect(page.locator("[data-verification]")).to_have_attribute("data-verification", "valid")
+        expect(page.get_by_role("button", name="Dit rapport publiceren…")).to_have_count(0)
+
+    def test_an_unpublished_report_is_not_shown(self, page: Page, live: Live):
+        key = live.key("negotiator")
+        with live.api(key) as api:
+            draft = api.post("/v1/allocations", json={"scenario_id": seeded_scenario_id(live, key)})
+        sign_in(page, live.key("reader"))
+        response = page.goto(f"/rapporten/{draft.json()['id']}")
+        assert response is not None and response.status == 403
+        assert draft.json()["total"].split(".")[0] not in page.content()
+
+
+class TestSession:
+    def test_after_signing_out_the_old_cookie_no_longer_works(
+        self, page: Page, context: BrowserContext, browser: Browser, live: Live
+    ):
+        sign_in(page, live.key("reader"), next_path="/rapporten")
+        old = context.cookies()
+        assert any(
+            c["name"] == "costshare_session" and c["httpOnly"] and c["sameSite"] == "Strict"
+            for c in old
+        )
+        page.get_by_role("button", name="Afmelden").click()
+        expect(page.locator(".govuk-notification-banner")).to_contain_text("U bent afgemeld.")
+        replay = browser.new_context(base_url=live.base)
+        try:
+            replay.add_cookies(old)  # type: ignore[arg-type]
+            again = replay.new_page()
+            again.goto("/rapporten")
+            expect(again).to_have_url(re.compile(r"/aanmelden\?next=%2Frapporten"))
+        finally:
+            replay.close()
+
+    def test_revoking_the_key_ends_a_live_session_at_once(self, page: Page, live: Live):
+        key = live.key("reader")
+        sign_in(page, key, next_path="/rapporten")
+        expect(page.get_by_role("heading", name="Verdeelrapporten")).to_be_visible()
+        live.revoke(key)
+        page.reload()
+        expect(page).to_have_url(re.compile(r"/aanmelden"))
+        expect(page.locator(".govuk-notification-banner")).to_contain_text("Uw sessie is beëindigd")
+        page.get_by_label("API-sleutel").fill(key)
+        page.get_by_role("button", name="Aanmelden").click()
+        expect(page.locator(".govuk-error-summary")).to_contain_text("is ingetrokken")
+
+    def test_a_form_without_the_sessions_token_is_refused(self, page: Page, live: Live):
+        sign_in(page, live.key("reader"), next_path="/rapporten")
+        refused = page.request.post("/afmelden", form={"csrf_token": "not-the-token"})
+        assert refused.status == 403
+        assert "Dit formulier is niet aangenomen" in refused.text()
+        missing = page.request.post("/afmelden", form={})
+        assert missing.status == 403
+        page.reload()
+        expect(page.get_by_role("heading", name="Verdeelrapporten")).to_be_visible()
+
+    def test_a_wrong_key_is_refused_on_the_form(self, page: Page):
+        page.goto("/aanmelden")
+        page.get_by_label("API-sleutel").fill("cs_00000000_not-a-real-key")
+        page.get_by_role("button", name="Aanmelden").click()
+        expect(page.locator(".govuk-error-summary")).to_contain_text("Deze sleutel is niet bekend")
+        assert (
+            page.locator("#api_key").get_attribute("aria-describedby")
+            == "api_key-hint api_key-error"
+        )
+
+    def test_the_language_switch_shows_english_and_remembers_it(self, page: Page, live: Live):
+        sign_in(page, live.key("reader"))
+        page.get_by_role("link", name="English").click()
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+        expect(page.get_by_role("link", name="Reports").first).to_be_visible()
+        page.goto("/rapporten")
+        expect(page.get_by_role("heading", name="Allocation reports")).to_be_visible()
