@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install migrate seed lint openapi bench clean
+.PHONY: run test install migrate seed lint openapi bench clean messages screenshots vendor
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,18 @@ test: lint
 
 openapi: $(STAMP)
 	$(BIN)/costshare openapi > openapi/openapi.json
+
+# The pages' messages: extract them into the catalogs under app/locale (then translate nl).
+messages: $(STAMP)
+	$(BIN)/python scripts/messages.py
+
+# Screenshots of every page for the README (needs Debian's chromium).
+screenshots: $(STAMP)
+	$(BIN)/python -m tests.browser.screenshots
+
+# Refresh the vendored browser assets from the npm registry (versions in the script).
+vendor:
+	scripts/vendor-assets.sh
 
 bench: $(STAMP)
 	$(BIN)/python bench/engine.py

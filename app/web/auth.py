@@ -50,6 +50,7 @@ def page_context(
     user = sessions.current(session, request.cookies.get(sessions.SESSION_COOKIE))
     if user is not None:
         request.state.principal = user.principal
+        request.state.web_user = user
     return Page(request=request, lang=language(chosen_language(request)), user=user)
 
 
@@ -61,8 +62,13 @@ def local_path(target: str | None, *, default: str = "/") -> str:
 
     >>> local_path("/aandeel?jaar=2027"), local_path("//evil.example/"), local_path("https://x")
     ('/aandeel?jaar=2027', '/', '/')
+    >>> local_path("/\t/evil.example")
+    '/'
+
     """
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return default
+    if "\\" in target or any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target):
         return default
     return target
 

@@ -38,10 +38,9 @@ def is_page_request(request: Request) -> bool:
 
 
 def _page(request: Request) -> Page:
-    principal = getattr(request.state, "principal", None)
-    user = None
-    if principal is not None:
-        user = sessions.SignedIn(principal, "", "")
+    """The error page's view of the request: its language and, if the page had already found
+    a live session, who is signed in (so the menu and the sign-out form stay usable)."""
+    user = getattr(request.state, "web_user", None)
     return Page(request=request, lang=language(chosen_language(request)), user=user)
 
 

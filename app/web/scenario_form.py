@@ -36,6 +36,16 @@ def dutch(value: Decimal | str | None) -> str:
     return machine_decimal(Decimal(str(value))).replace(".", ",")
 
 
+def dutch_money(value: Decimal | str | None) -> str:
+    """An amount as Dutch budget papers write it: ``"5000000.00"`` → ``"5.000.000,00"``."""
+    if value is None or value == "":
+        return ""
+    amount = Decimal(str(value)).quantize(Decimal("0.01"))
+    whole, _, cents = f"{abs(amount):.2f}".partition(".")
+    grouped = f"{int(whole):,}".replace(",", ".")
+    return f"{'-' if amount < 0 else ''}{grouped},{cents}"
+
+
 @dataclass(slots=True)
 class Inputs:
     """The form's fields as text, exactly as shown or typed."""
@@ -82,7 +92,7 @@ def inputs_for(session: Session, principal: Principal, scenario: Scenario) -> In
     values = {
         "year": str(document["year"]),
         "growth": dutch(Decimal(str(projection.get("contact_growth", "0.30"))) * HUNDRED),
-        "base": dutch(document.get("base", "0")),
+        "base": dutch_money(document.get("base", "0")),
         "max_share": dutch(Decimal(str(constraints["max_share"])) * HUNDRED)
         if constraints.get("max_share") is not None
         else "",
@@ -90,8 +100,8 @@ def inputs_for(session: Session, principal: Principal, scenario: Scenario) -> In
     codes = sorted(stored_weights)
     for code in codes:
         values[f"weight-{code}"] = dutch(stored_weights[code])
-        values[f"floor-{code}"] = dutch((constraints.get("floors") or {}).get(code))
-        values[f"ceiling-{code}"] = dutch((constraints.get("ceilings") or {}).get(code))
+        values[f"floor-{code}"] = dutch_money((constraints.get("floors") or {}).get(code))
+        values[f"ceiling-{code}"] = dutch_money((constraints.get("ceilings") or {}).get(code))
     return Inputs(
         scenario_id=scenario.id or 0,
         base_year=int(document["year"]),

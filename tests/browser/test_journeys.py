@@ -245,3 +245,22 @@ class TestSession:
         expect(page.get_by_role("link", name="Reports").first).to_be_visible()
         page.goto("/rapporten")
         expect(page.get_by_role("heading", name="Allocation reports")).to_be_visible()
+
+
+class TestPrintablePage:
+    def test_the_downloaded_page_is_styled_by_its_own_stylesheet_and_runs_nothing(
+        self, page: Page, live: Live
+    ):
+        report = published_report(live)
+        sign_in(page, live.key("finance", "JenV"))
+        response = page.goto(f"/rapporten/{report['id']}/download/html")
+        assert response is not None and response.status == 200
+        assert "style-src 'sha256-" in response.headers["content-security-policy"]
+        expect(page.locator("h1")).to_contain_text(f"Verdeelrapport {report['id']} — 2027")
+        table = page.locator("table.results")
+        assert table.evaluate("t => getComputedStyle(t).borderCollapse") == "collapse"
+        widest = page.locator(".bar__base").evaluate_all(
+            "bars => Math.max(...bars.map(b => b.getBoundingClientRect().width))"
+        )
+        assert widest > 0
+        assert page.evaluate("() => document.scripts.length") == 0

@@ -1,0 +1,91 @@
+"""axe-core (vendored, injected by Playwright) finds no serious or critical WCAG 2.1 A/AA
+violation on any page (in Dutch, and a few in English too); every page has its language, a
+skip link and a visible keyboard focus."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import Live, axe_violations, sign_in
+from tests.browser.test_journeys import published_report, seeded_scenario_id
+
+
+def _unpublished(live: Live) -> int:
+    key = live.key("negotiator")
+    with live.api(key) as api:
+        made = api.post("/v1/allocations", json={"scenario_id": seeded_scenario_id(live, key)})
+    return int(made.json()["id"])
+
+
+PAGES = [
+    ("anonymous", "/"),
+    ("anonymous", "/aanmelden"),
+    ("anonymous", "/uitleg"),
+    ("anonymous", "/bestaat-niet"),
+    ("negotiator", "/"),
+    ("negotiator", "/vergelijken"),
+    ("negotiator", "/vergelijken#result"),
+    ("negotiator", "/rapporten"),
+    ("negotiator", "/rapporten/{published}"),
+    ("negotiator", "/rapporten/{unpublished}/publiceren"),
+    ("negotiator", "/controle"),
+    ("finance", "/aandeel?jaar=2027"),
+    ("finance", "/aandeel?jaar=2027&ministerie=BZK"),
+    ("reader", "/controle"),
+    ("reader", "/aandeel?jaar=2027&ministerie=VWS"),
+]
+
+
+@pytest.fixture(scope="module")
+def published(live: Live) -> dict[str, object]:
+    """One published 2027 report for the pages that show one (they only read it)."""
+    return published_report(live)
+
+
+CASES = [(role, path, "nl") for role, path in PAGES] + [
+    # The English pages are the same templates with other words: a few of them suffice to
+    # check the words themselves (labels, language attribute) once more.
+    ("anonymous", "/aanmelden", "en"),
+    ("negotiator", "/vergelijken#result", "en"),
+    ("finance", "/aandeel?jaar=2027", "en"),
+]
+
+
+@pytest.mark.parametrize(("role", "path", "language"), CASES)
+def test_no_serious_or_critical_violations(
+    page: Page, live: Live, published: dict[str, object], role: str, path: str, language: str
+):
+    target = path.format(
+        published=published["id"],
+        unpublished=_unpublished(live) if "{unpublished}" in path else "",
+    )
+    if language == "en":
+        page.goto("/taal?lang=en")
+    if role != "anonymous":
+        key = live.key(role, "JenV" if role == "finance" else None)
+        sign_in(page, key) if language == "nl" else _sign_in_en(page, key)
+    if target == "/vergelijken#result":
+        page.goto("/vergelijken")
+        page.locator("#compare-form button[type=submit]").click()
+        expect(page.locator("#comparison")).to_be_visible()
+    else:
+        page.goto(target)
+    assert page.locator("html").get_attribute("lang") == language
+    assert axe_violations(page) == []
+
+
+def _sign_in_en(page: Page, key: str) -> None:
+    page.goto("/aanmelden")
+    page.get_by_label("API key").fill(key)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_the_skip_link_is_first_and_focus_is_visible(page: Page):
+    page.goto("/uitleg")
+    page.keyboard.press("Tab")
+    focused = page.locator(":focus")
+    expect(focused).to_have_text("Direct naar de inhoud")
+    assert focused.evaluate("e => getComputedStyle(e).backgroundColor") != "rgba(0, 0, 0, 0)"
+    page.keyboard.press("Enter")
+    assert page.url.endswith("#main-content")

@@ -1,0 +1,225 @@
+"""The pages answer people with pages: their errors in HTML, API clients still problem+json;
+each role sees what it may, and nothing more."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from tests.conftest import Seeded, auth
+from tests.web.conftest import HTML, form_token, sign_in
+
+
+def _publish(client: TestClient, keys: dict[str, str], seeded: Seeded) -> dict:  # type: ignore[type-arg]
+    made = client.post(
+        "/v1/allocations",
+        headers=auth(keys["negotiator"]),
+        json={"scenario_id": seeded.scenario_id},
+    ).json()
+    etag = client.get(f"/v1/allocations/{made['id']}", headers=auth(keys["negotiator"])).headers[
+        "etag"
+    ]
+    published = client.post(
+        f"/v1/allocations/{made['id']}/publish",
+        headers={**auth(keys["negotiator"]), "If-Match": etag},
+        json={"acknowledge_unadopted_weights": True},
+    )
+    assert published.status_code == 200, published.text
+    return dict(published.json())
+
+
+class TestErrorAnswers:
+    def test_a_browser_gets_a_page_for_an_unknown_address(self, client: TestClient):
+        response = client.get("/bestaat-niet", headers=HTML)
+        assert response.status_code == 404
+        assert response.headers["content-type"].startswith("text/html")
+        assert "Pagina niet gevonden" in response.text
+
+    def test_an_api_client_still_gets_problem_json(self, client: TestClient):
+        response = client.get("/bestaat-niet")
+        assert response.status_code == 404
+        assert response.headers["content-type"] == "application/problem+json"
+        assert (
+            client.get("/v1/nope", headers=HTML).headers["content-type"]
+            == "application/problem+json"
+        )
+
+    def test_a_page_with_a_bad_query_value_names_it(self, client: TestClient, keys: dict[str, str]):
+        sign_in(client, keys["reader"])
+        response = client.get("/aandeel?jaar=tweeduizend", headers=HTML)
+        assert response.status_code == 422
+        assert "jaar" in response.text and response.headers["content-type"].startswith("text/html")
+
+    def test_signed_out_a_page_sends_the_browser_to_sign_in(self, client: TestClient):
+        response = client.get("/aandeel?jaar=2027", follow_redirects=False)
+        assert response.status_code == 303
+        assert response.headers["location"] == "/aanmelden?next=%2Faandeel%3Fjaar%3D2027"
+
+    def test_every_page_has_the_strict_content_security_policy(self, client: TestClient):
+        for path in ("/", "/aanmelden", "/uitleg", "/docs"):
+            policy = client.get(path).headers["content-security-policy"]
+            assert "script-src 'self';" in policy and "unsafe" not in policy, path
+
+
+class TestRoles:
+    def test_a_finance_key_sees_its_own_share(
+        self, client: TestClient, keys: dict[str, str], seeded: Seeded
+    ):
+        report = _publish(client, keys, seeded)
+        sign_in(client, keys["finance_jenv"])
+        page = client.get("/aandeel?jaar=2027", headers=HTML)
+        jenv = next(line for line in report["lines"] if line["ministry"] == "JenV")
+        assert page.status_code == 200
+        assert f'data-cents="{jenv["total"].replace(".", "")}"' in page.text
+        assert "Voor 2027 betaalt Justitie en Veiligheid" in page.text
+
+    def test_a_finance_key_is_refused_another_ministrys_share(
+        self, client: TestClient, keys: dict[str, str], seeded: Seeded
+    ):
+        report = _publish(client, keys, seeded)
+        sign_in(client, keys["finance_jenv"])
+        page = client.get("/aandeel?jaar=2027&ministerie=BZK", headers=HTML)
+        bzk = next(line for line in report["lines"] if line["ministry"] == "BZK")
+        assert page.status_code == 403
+        assert bzk["total"].replace(".", ",") not in page.text
+
+    def test_finance_and_readers_may_not_compare(self, client: TestClient, keys: dict[str, str]):
+        for holder in ("finance_jenv", "reader"):
+            client.cookies.clear()
+            sign_in(client, keys[holder])
+            assert client.get("/vergelijken", headers=HTML).status_code == 403
+
+    def test_readers_do_not_see_unpublished_reports_in_the_list(
+        self, client: TestClient, keys: dict[str, str], seeded: Seeded
+    ):
+        draft = client.post(
+            "/v1/allocations",
+            headers=auth(keys["negotiator"]),
+            json={"scenario_id": seeded.scenario_id},
+        ).json()
+        sign_in(client, keys["reader"])
+        listing = client.get("/rapporten", headers=HTML).text
+        assert f'href="/rapporten/{draft["id"]}"' not in listing
+        assert client.get(f"/rapporten/{draft['id']}/download/xlsx").status_code == 403
+
+    def test_the_chain_state_is_shown_to_editors_only(
+        self, client: TestClient, keys: dict[str, str], seeded: Seeded
+    ):
+        _publish(client, keys, seeded)
+        sign_in(client, keys["reader"])
+        assert "data-chain" not in client.get("/controle", headers=HTML).text
+        client.cookies.clear()
+        sign_in(client, keys["negotiator"])
+        assert 'data-chain="valid"' in client.get("/controle", headers=HTML).text
+
+
+class TestDownloads:
+    def test_the_printable_page_is_standalone_with_its_style_allowed_by_hash(
+        self, client: TestClient, keys: dict[str, str], seeded: Seeded
+    ):
+        report = _publish(client, keys, seeded)
+        sign_in(client, keys["reader"])
+        response = client.get(f"/rapporten/{report['id']}/download/html", headers=HTML)
+        assert response.status_code == 200
+        policy = response.headers["content-security-policy"]
+        assert "style-src 'sha256-" in policy and "script-src" not in policy
+        assert "<script" not in response.text and 'lang="nl"' in response.text
+
+    def test_both_csv_dialects_are_offered(
+        self, client: TestClient, keys: dict[str, str], seeded: Seeded
+    ):
+        report = _publish(client, keys, seeded)
+        sign_in(client, keys["reader"])
+        plain = client.get(f"/rapporten/{report['id']}/download/csv")
+        dutch = client.get(f"/rapporten/{report['id']}/download/csv-excel-nl")
+        assert plain.text.splitlines()[-1].split(",")[5] == report["total"]
+        assert dutch.content.startswith("\ufeff".encode())
+        assert dutch.text.splitlines()[-1].split(";")[5] == report["total"].replace(".", ",")
+
+
+class TestNegotiatorForm:
+    def test_a_comparison_stores_nothing(self, client: TestClient, keys: dict[str, str]):
+        sign_in(client, keys["negotiator"])
+        before = client.get("/v1/allocations", headers=auth(keys["negotiator"])).json()["total"]
+        page = client.get("/vergelijken", headers=HTML).text
+        values = {
+            "csrf_token": form_token(page),
+            "year": "2028",
+            "growth": "30",
+            "base": "5.000.000,00",
+            "max_share": "40",
+            **{f"weight-{c}": "1" for c in ("BZ", "BZK", "EZ", "JenV", "OCW", "VWS")},
+        }
+        response = client.post("/vergelijken", data=values)
+        assert response.status_code == 200, response.text
+        assert 'id="comparison"' in response.text and "2028" in response.text
+        assert (
+            client.get("/v1/allocations", headers=auth(keys["negotiator"])).json()["total"]
+            == before
+        )
+
+    def test_running_the_unchanged_scenario_keeps_its_reference(
+        self, client: TestClient, keys: dict[str, str], seeded: Seeded
+    ):
+        sign_in(client, keys["negotiator"])
+        page = client.get("/vergelijken", headers=HTML).text
+        values = {
+            "csrf_token": form_token(page),
+            "scenario": str(seeded.scenario_id),
+            "year": "2027",
+            "growth": "30",
+            "base": "5.000.000,00",
+            "max_share": "40",
+            "rule": "constrained",
+            **{f"weight-{c}": "1" for c in ("BZ", "BZK", "EZ", "JenV", "OCW", "VWS")},
+        }
+        response = client.post("/vergelijken/uitvoeren", data=values, follow_redirects=False)
+        assert response.status_code == 303
+        report_id = int(response.headers["location"].split("/")[2].split("?")[0])
+        report = client.get(f"/v1/allocations/{report_id}", headers=auth(keys["negotiator"])).json()
+        assert report["scenario_ref"]["id"] == seeded.scenario_id
+        assert report["weights_source"]["kind"] == "weight_set"
+
+    def test_changed_weights_are_run_inline_for_the_chosen_year(
+        self, client: TestClient, keys: dict[str, str], seeded: Seeded
+    ):
+        sign_in(client, keys["negotiator"])
+        page = client.get("/vergelijken", headers=HTML).text
+        values = {
+            "csrf_token": form_token(page),
+            "scenario": str(seeded.scenario_id),
+            "year": "2029",
+            "growth": "30",
+            "base": "5.000.000,00",
+            "max_share": "",
+            "rule": "proportional",
+            **{f"weight-{c}": "1" for c in ("BZ", "BZK", "EZ", "OCW", "VWS")},
+            "weight-JenV": "2,5",
+        }
+        response = client.post("/vergelijken/uitvoeren", data=values, follow_redirects=False)
+        assert response.status_code == 303, response.text
+        report_id = int(response.headers["location"].split("/")[2].split("?")[0])
+        report = client.get(f"/v1/allocations/{report_id}", headers=auth(keys["negotiator"])).json()
+        assert report["year"] == 2029 and report["rule"] == "proportional"
+        assert report["weights_source"]["kind"] == "inline"
+        assert report["weights_source"]["adopted"] is False
+        assert report["snapshot"]["scenario"]["weights"]["JenV"] == "2.5"
+
+    def test_an_engine_refusal_is_linked_to_its_field(
+        self, client: TestClient, keys: dict[str, str]
+    ):
+        sign_in(client, keys["negotiator"])
+        page = client.get("/vergelijken", headers=HTML).text
+        values = {
+            "csrf_token": form_token(page),
+            "year": "2027",
+            "growth": "30",
+            "base": "100,00",
+            "max_share": "",
+            **{f"weight-{c}": "1" for c in ("BZ", "BZK", "EZ", "JenV", "OCW", "VWS")},
+            "floor-JenV": "50,00",
+            "ceiling-JenV": "40,00",
+        }
+        response = client.post("/vergelijken", data=values)
+        assert response.status_code == 422
+        assert 'href="#floor-JenV"' in response.text
+        assert 'value="50,00"' in response.text
