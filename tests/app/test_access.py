@@ -37,6 +37,8 @@ def _api_routes(routes: list[Any]) -> list[APIRoute]:
 def _every_operation(app: FastAPI) -> list[tuple[str, str]]:
     operations = []
     for route in _api_routes(app.routes):
+        if not route.include_in_schema:
+            continue  # the pages (app.web): tests/web and tests/browser cover who sees them
         for method in sorted(route.methods - {"HEAD", "OPTIONS"}):
             if (method, route.path) not in OPEN_ROUTES:
                 operations.append((method, route.path))
