@@ -130,11 +130,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     base = f"http://{args.host}:{args.port}"
     if interactive:
         print(message or "Admin key exists; `costshare keys create` makes more.")
+        print(f"Pages: {base}/ (sign in there with a key)")
         print(f"API docs: {base}/docs", flush=True)
     else:
         if message:
             log_event(log, message, key_file=str(settings.first_key_file))
-        log_event(log, "serving", url=base, docs=f"{base}/docs", workers=args.workers)
+        log_event(
+            log, "serving", url=base, pages=f"{base}/", docs=f"{base}/docs", workers=args.workers
+        )
     uvicorn.run(
         "app.main:create_app",
         factory=True,
