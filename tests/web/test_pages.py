@@ -223,3 +223,43 @@ class TestNegotiatorForm:
         assert response.status_code == 422
         assert 'href="#floor-JenV"' in response.text
         assert 'value="50,00"' in response.text
+
+
+class TestSolvesAreRateLimitedLikeTheApi:
+    def _values(self, page: str) -> dict[str, str]:
+        return {
+            "csrf_token": form_token(page),
+            "year": "2027",
+            "growth": "30",
+            "base": "5.000.000,00",
+            "max_share": "40",
+            **{f"weight-{c}": "1" for c in ("BZ", "BZK", "EZ", "JenV", "OCW", "VWS")},
+        }
+
+    def test_a_second_comparison_beyond_the_burst_waits_with_a_page(
+        self, app, client: TestClient, keys: dict[str, str]
+    ):  # type: ignore[no-untyped-def]
+        from app.concurrency import RateLimiter
+
+        app.state.solve_rate = RateLimiter(per_minute=1, burst=1)
+        sign_in(client, keys["negotiator"])
+        values = self._values(client.get("/vergelijken", headers=HTML).text)
+        assert client.post("/vergelijken", data=values).status_code == 200
+        refused = client.post("/vergelijken", data=values)
+        assert refused.status_code == 429
+        assert int(refused.headers["retry-after"]) >= 1
+        assert "Een ogenblik geduld" in refused.text
+
+    def test_a_report_page_beyond_the_burst_shows_its_figures_without_verifying(
+        self, app, client: TestClient, keys: dict[str, str], seeded: Seeded
+    ):  # type: ignore[no-untyped-def]
+        from app.concurrency import RateLimiter
+
+        report = _publish(client, keys, seeded)
+        app.state.solve_rate = RateLimiter(per_minute=1, burst=1)
+        sign_in(client, keys["reader"])
+        first = client.get(f"/rapporten/{report['id']}", headers=HTML).text
+        second = client.get(f"/rapporten/{report['id']}", headers=HTML).text
+        assert 'data-verification="valid"' in first
+        assert "De controle is nu niet uitgevoerd" in second
+        assert report["report_hash"] in second
