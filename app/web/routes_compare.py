@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -16,7 +17,7 @@ from app.schemas import MAX_ID
 from app.services import allocations, scenarios
 from app.web import explain, scenario_form
 from app.web.auth import EditorPage
-from app.web.forms import read_form
+from app.web.forms import Form, read_form
 from app.web.negotiation import RULES, compare_year
 from app.web.render import Page, render
 from app.web.solving import admit
@@ -59,7 +60,17 @@ def compare_form(
     return render(page, "pages/compare.html", _context(page, inputs, choices))
 
 
-async def _read(page: Page, session: DbSession) -> tuple[scenario_form.Parsed, Scenario, Any]:
+@dataclass(frozen=True, slots=True)
+class Submitted:
+    """A submitted comparison form: what it says, the scenario it edits, the raw fields."""
+
+    parsed: scenario_form.Parsed
+    stored: Scenario
+    choices: list[Scenario]
+    form: Form
+
+
+async def _read(page: Page, session: DbSession) -> Submitted:
     assert page.user is not None
     form = await read_form(page.request, csrf_token=page.user.csrf_token)
     chosen = form.get("scenario")
@@ -68,7 +79,7 @@ async def _read(page: Page, session: DbSession) -> tuple[scenario_form.Parsed, S
     )
     inputs = scenario_form.inputs_for(session, page.user.principal, stored)
     parsed = scenario_form.parse(page.lang.gettext, form, inputs, stored)
-    return parsed, stored, (form, choices)
+    return Submitted(parsed, stored, choices, form)
 
 
 def _request(parsed: scenario_form.Parsed, stored: Scenario, *, rule: str | None) -> Any:
@@ -92,8 +103,9 @@ def _refused(page: Page, context: dict[str, Any], exc: InvalidInput) -> Response
 @router.post("/vergelijken")
 async def compare(page: EditorPage, session: DbSession) -> Response:
     assert page.user is not None
-    parsed, stored, (_form, choices) = await _read(page, session)
-    context = _context(page, parsed.inputs, choices)
+    submitted = await _read(page, session)
+    parsed, stored = submitted.parsed, submitted.stored
+    context = _context(page, parsed.inputs, submitted.choices)
     if parsed.errors or parsed.year is None:
         context["errors"] = parsed.errors
         return render(page, "pages/compare.html", context, status_code=422)
@@ -117,9 +129,10 @@ async def compare(page: EditorPage, session: DbSession) -> Response:
 async def run(page: EditorPage, session: DbSession) -> Response:
     """Run the form's scenario under one rule and store the report (not yet published)."""
     assert page.user is not None
-    parsed, stored, (form, choices) = await _read(page, session)
-    context = _context(page, parsed.inputs, choices)
-    rule = form.get("rule")
+    submitted = await _read(page, session)
+    parsed, stored = submitted.parsed, submitted.stored
+    context = _context(page, parsed.inputs, submitted.choices)
+    rule = submitted.form.get("rule")
     if rule not in RULES:
         parsed.errors["rule"] = page.lang.gettext("Choose the rule to run")
     if parsed.errors or parsed.year is None:
