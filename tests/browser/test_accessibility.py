@@ -89,3 +89,19 @@ def test_the_skip_link_is_first_and_focus_is_visible(page: Page):
     assert focused.evaluate("e => getComputedStyle(e).backgroundColor") != "rgba(0, 0, 0, 0)"
     page.keyboard.press("Enter")
     assert page.url.endswith("#main-content")
+
+
+SWAGGER_UI_MARKUP = {"nested-interactive"}
+"""Swagger UI puts its operation's copy and lock buttons inside the operation's own button; no
+style sheet can change that markup (an upstream limitation of swagger-ui-dist), so that one
+rule is excused on /docs. Its colours, which fell short, are corrected in docs.css."""
+
+
+def test_the_api_documentation_has_no_other_serious_violations(page: Page):
+    page.goto("/docs")
+    expect(page.locator(".opblock").first).to_be_visible(timeout=15_000)
+    found = [v for v in axe_violations(page) if v["id"] not in SWAGGER_UI_MARKUP]
+    assert found == []
+    page.goto("/redoc")
+    expect(page.locator("h1").first).to_be_visible(timeout=15_000)
+    assert axe_violations(page) == []
