@@ -11,6 +11,7 @@ from dataclasses import replace
 from allocation.errors import Infeasible
 from allocation.exact import check_allocation
 from allocation.explanation import explain, explain_infeasible
+from allocation.funding import funding_summary, split_scenario
 from allocation.model import Problem, bound_constraints, build_problem, violations
 from allocation.report import (
     INFEASIBLE,
@@ -42,8 +43,18 @@ def allocate(
     check_solver(solver)
     chosen = scenario.rule if rule is None else parse_rule(rule)
     year = replace(scenario, rule=chosen, projection=None)
+    report = _allocate_split(
+        split_scenario(year), chosen, document=year.to_document(), solver=solver
+    )
+    summary = funding_summary(year, report.lines)
+    return report if summary is None else replace(report, funding=summary)
+
+
+def _allocate_split(
+    year: Scenario, chosen: Rule, *, document: dict[str, JSON], solver: str
+) -> AllocationReport:
+    """Allocate what the ministries split; ``document`` is the scenario as written."""
     problem = build_problem(year)
-    document = year.to_document()
     try:
         allocation = exact_allocation(problem, chosen, solver=solver)
     except Infeasible as infeasible:

@@ -16,6 +16,7 @@ from enum import StrEnum
 
 from allocation.errors import InvalidScenario
 from allocation.money import cents_text, decimal_text, euro_text
+from allocation.terms import Stream, Term, parse_channel_growth, parse_funding, parse_terms
 from allocation.values import (
     FIRST_YEAR,
     HIGHEST_RATE,
@@ -62,6 +63,7 @@ __all__ = [
     "Rule",
     "Scenario",
     "Weights",
+    "check_external",
     "parse_rule",
     "parse_scenario",
     "parse_weight",
@@ -118,11 +120,14 @@ class Constraints:
 
 @dataclass(frozen=True, slots=True)
 class Projection:
-    """Multi-year settings: contacts grow yearly, the base is indexed yearly."""
+    """Multi-year settings: contacts grow yearly (per channel where given), the base is
+    indexed yearly, and terms say what changes in which years (``allocation.terms``)."""
 
     years: int
     contact_growth: Decimal = Decimal(0)
     base_indexation: Decimal = Decimal(0)
+    channel_growth: tuple[tuple[str, Decimal], ...] = ()
+    terms: tuple[Term, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +141,7 @@ class Scenario:
     variable: tuple[Channel, ...] = ()
     constraints: Constraints = field(default_factory=Constraints)
     projection: Projection | None = None
+    funding: tuple[Stream, ...] = ()
 
     @property
     def ministries(self) -> tuple[str, ...]:
@@ -146,6 +152,11 @@ class Scenario:
     def total(self) -> int:
         """T: the base plus every channel's pool, in cents."""
         return self.base + sum(channel.amount for channel in self.variable)
+
+    @property
+    def external(self) -> int:
+        """External funding in the scenario's year (money no ministry pays), in cents."""
+        return sum(s.amount for s in self.funding if s.external and s.holds_in(self.year))
 
     def to_document(self) -> dict[str, JSON]:
         """The canonical JSON-able document; ``parse_scenario`` reads it back unchanged.
@@ -163,12 +174,25 @@ class Scenario:
             "constraints": _constraints_document(self.constraints),
         }
         if self.projection is not None:
-            document["projection"] = {
-                "years": self.projection.years,
-                "contact_growth": decimal_text(self.projection.contact_growth),
-                "base_indexation": decimal_text(self.projection.base_indexation),
-            }
+            document["projection"] = _projection_document(self.projection)
+        if self.funding:
+            document["funding"] = [stream.to_document() for stream in self.funding]
         return document
+
+
+def _projection_document(projection: Projection) -> dict[str, JSON]:
+    document: dict[str, JSON] = {
+        "years": projection.years,
+        "contact_growth": decimal_text(projection.contact_growth),
+        "base_indexation": decimal_text(projection.base_indexation),
+    }
+    if projection.channel_growth:
+        document["channel_growth"] = {
+            name: decimal_text(growth) for name, growth in projection.channel_growth
+        }
+    if projection.terms:
+        document["terms"] = [term.to_document() for term in projection.terms]
+    return document
 
 
 def _weights_document(weights: Weights) -> dict[str, JSON]:
@@ -202,10 +226,19 @@ def _constraints_document(constraints: Constraints) -> dict[str, JSON]:
 
 # --- reading ------------------------------------------------------------------------------
 
-_TOP_FIELDS = ("year", "rule", "base", "weights", "variable", "constraints", "projection")
+_TOP_FIELDS = (
+    "year",
+    "rule",
+    "base",
+    "weights",
+    "variable",
+    "constraints",
+    "projection",
+    "funding",
+)
 _CHANNEL_FIELDS = ("channel", "rate_per_contact", "contacts", "reference_contacts", "weights")
 _CONSTRAINT_FIELDS = ("max_share", "floors", "ceilings", "fixed")
-_PROJECTION_FIELDS = ("years", "contact_growth", "base_indexation")
+_PROJECTION_FIELDS = ("years", "contact_growth", "base_indexation", "channel_growth", "terms")
 
 
 def parse_scenario(document: Mapping[str, object]) -> Scenario:
@@ -221,14 +254,22 @@ def parse_scenario(document: Mapping[str, object]) -> Scenario:
     check_fields(top, "", allowed=_TOP_FIELDS, required=("year", "base", "weights"))
     weights = _top_weights(top["weights"])
     ministries = tuple(code for code, _ in weights)
+    year = integer_value(top["year"], "year", low=FIRST_YEAR, high=LAST_YEAR)
+    variable = _channels(top.get("variable", []), weights)
+    channels = tuple(channel.name for channel in variable)
     scenario = Scenario(
-        year=integer_value(top["year"], "year", low=FIRST_YEAR, high=LAST_YEAR),
+        year=year,
         rule=_rule(top.get("rule", Rule.CONSTRAINED.value), "rule"),
         base=money_value(top["base"], "base"),
         weights=weights,
-        variable=_channels(top.get("variable", []), weights),
+        variable=variable,
         constraints=_constraints(top.get("constraints", {}), ministries),
-        projection=_projection(top["projection"]) if "projection" in top else None,
+        projection=(
+            _projection(top["projection"], year=year, ministries=ministries, channels=channels)
+            if "projection" in top
+            else None
+        ),
+        funding=parse_funding(top["funding"], ministries=ministries) if "funding" in top else (),
     )
     _check_total(scenario)
     return scenario
@@ -239,7 +280,18 @@ def parse_rule(value: object) -> Rule:
     return _rule(value, "rule")
 
 
+def check_external(scenario: Scenario) -> None:
+    """External funding reduces the base the ministries split; it cannot exceed it."""
+    if scenario.external > scenario.base:
+        raise InvalidScenario(
+            "funding",
+            f"external funding of {euro_text(scenario.external)} in {scenario.year} exceeds "
+            f"the base of {euro_text(scenario.base)}",
+        )
+
+
 def _check_total(scenario: Scenario) -> None:
+    check_external(scenario)
     if scenario.total > MAX_MONEY_CENTS:
         raise InvalidScenario(
             "variable",
@@ -383,11 +435,24 @@ def _amounts(value: object, field_path: str, *, ministries: tuple[str, ...]) -> 
     )
 
 
-def _projection(value: object) -> Projection:
+def _projection(
+    value: object, *, year: int, ministries: tuple[str, ...], channels: tuple[str, ...]
+) -> Projection:
     item = object_value(value, "projection")
     check_fields(item, "projection", allowed=_PROJECTION_FIELDS, required=("years",))
+    years = integer_value(item["years"], "projection.years", low=1, high=MAX_PROJECTION_YEARS)
     return Projection(
-        years=integer_value(item["years"], "projection.years", low=1, high=MAX_PROJECTION_YEARS),
+        years=years,
+        channel_growth=parse_channel_growth(
+            item.get("channel_growth", {}), "projection.channel_growth", channels=channels
+        ),
+        terms=parse_terms(
+            item.get("terms", []),
+            "projection.terms",
+            ministries=ministries,
+            channels=channels,
+            years=range(year, min(year + years, LAST_YEAR + 1)),
+        ),
         contact_growth=ratio_value(
             item.get("contact_growth", 0),
             "projection.contact_growth",

@@ -14,7 +14,15 @@ from app.auth import Unauthenticated
 from app.concurrency import RateLimiter
 from app.logs import configure_logging
 from app.middleware import BodyGuard, RequestContext, SecurityHeaders
-from app.routers import allocations, figures, health, ministries, scenarios, weight_sets
+from app.routers import (
+    allocations,
+    figures,
+    health,
+    ministries,
+    plans,
+    scenarios,
+    weight_sets,
+)
 from app.settings import get_settings
 
 DESCRIPTION = """
@@ -57,6 +65,7 @@ def create_app() -> FastAPI:
             {"name": "weight sets", "description": "Mandate weights, versioned and audited."},
             {"name": "scenarios", "description": "Stored allocation problems, versioned."},
             {"name": "allocations", "description": "Immutable, chained allocation reports."},
+            {"name": "plans", "description": "Multi-year plans, allocated and published at once."},
             {"name": "figures", "description": "Shares, comparisons and the budget table."},
             {"name": "audit", "description": "Verification of the report chain."},
             {"name": "health", "description": "Is the service up."},
@@ -94,5 +103,6 @@ def create_app() -> FastAPI:
     app.include_router(weight_sets.router)
     app.include_router(scenarios.router)
     app.include_router(allocations.router)
+    app.include_router(plans.router)
     app.include_router(figures.router)
     return app

@@ -155,6 +155,28 @@ class AllocationReport(SQLModel, table=True):
     created_at: datetime = _ts()
     idempotency_scope: str | None = Field(default=None, sa_type=String(300), unique=True)
     request_fingerprint: str | None = Field(default=None, sa_type=String(80))
+    plan_id: int | None = Field(default=None, foreign_key="plan.id", sa_type=Integer, index=True)
+
+
+class Plan(SQLModel, table=True):
+    """A multi-year plan: one chained report per projected year, made in one act.
+
+    ``plan_hash`` is the SHA-256 of the plan's canonical JSON (its input hash, rule and each
+    year's report hash), so the plan is as tamper-evident as its reports. Append-only.
+    """
+
+    __tablename__ = "plan"
+
+    id: int = Field(primary_key=True, sa_type=Integer, sa_column_kwargs={"autoincrement": False})
+    first_year: int = Field(sa_type=Integer, nullable=False)
+    last_year: int = Field(sa_type=Integer, nullable=False)
+    rule: str = Field(sa_type=String(16), nullable=False)
+    scenario_id: int | None = Field(default=None, foreign_key="scenario.id", sa_type=Integer)
+    input_hash: str = Field(sa_type=String(80), nullable=False)
+    plan_hash: str = Field(sa_type=String(80), nullable=False, unique=True)
+    body: str = Field(sa_type=Text, nullable=False)
+    created_by: str = Field(sa_type=String(64), nullable=False)
+    created_at: datetime = _ts()
 
 
 class ReportChain(SQLModel, table=True):
@@ -186,3 +208,4 @@ class Publication(SQLModel, table=True):
         nullable=False,
         sa_column_kwargs={"server_default": sa_false()},
     )
+    plan_id: int | None = Field(default=None, foreign_key="plan.id", sa_type=Integer)

@@ -260,6 +260,7 @@ class Publication(BaseModel):
         default=None,
         description="True when it was published knowing its weights are not adopted.",
     )
+    plan_id: int | None = Field(default=None, description="The plan it was published with.")
 
 
 class PublishRequest(Strict):
@@ -342,6 +343,7 @@ class PublicationOut(BaseModel):
     actor: str
     at: datetime
     acknowledged_unadopted_weights: bool
+    plan_id: int | None = None
 
 
 class PublicationList(BaseModel):
@@ -355,6 +357,13 @@ class ReportLink(BaseModel):
     id: int
     report_hash: str
     href: str = Field(examples=["/v1/allocations/3"])
+
+
+class ShareToday(BaseModel):
+    pays_today: str = Field(examples=["3650000.00"])
+    change: str | None = Field(examples=["-2799680.41"])
+    change_pct: str | None = Field(examples=["-76.70"])
+    gap: str = Field(description="The year's need minus all of today's funding streams.")
 
 
 class ShareOut(BaseModel):
@@ -378,6 +387,9 @@ class ShareOut(BaseModel):
     weights_source: WeightsSource | None = None
     warnings: list[str] = Field(default_factory=list)
     publication: Publication
+    today: ShareToday | None = Field(
+        default=None, description="Where the scenario states today's funding streams."
+    )
 
 
 class ComparisonCreate(Strict):
@@ -449,3 +461,75 @@ class BudgetTable(BaseModel):
     reports: dict[str, int]
     rows: list[BudgetRow]
     totals: dict[str, int | None]
+
+
+# ---------------------------------------------------------------- plans
+
+
+class PlanCreate(Strict):
+    """Allocate every year of a scenario's projection in one act: a stored scenario
+    (``scenario_id``) or an inline ``scenario``, exactly one of the two."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={EXCLUSIVE: ["scenario_id", "scenario"]}
+    )
+
+    scenario_id: StrictInt | None = Field(default=None, ge=1, le=MAX_ID, examples=[2])
+    scenario: dict[str, Any] | None = Field(
+        default=None, json_schema_extra={SCENARIO_DOCUMENT: True}
+    )
+    rule: Rule | None = Field(default=None, description="Overrides the scenario's rule.")
+    solver: Solver = Solver.HIGHS
+
+
+class PlanLine(BaseModel):
+    """One ministry in one plan year: what it pays under the rule and, where the scenario
+    states today's funding, what it pays today and the change."""
+
+    ministry: str
+    total: str | None = Field(examples=["850319.59"])
+    today: str | None = None
+    change: str | None = None
+    change_pct: str | None = None
+
+
+class PlanYear(BaseModel):
+    year: int
+    report_id: int
+    report_hash: str
+    href: str = Field(examples=["/v1/allocations/7"])
+    status: str
+    total: str = Field(description="What the ministries split.")
+    need: str | None = Field(default=None, description="The year's cost before external money.")
+    external: str | None = None
+    current: str | None = Field(default=None, description="Today's funding streams together.")
+    gap: str | None = Field(default=None, description="Need minus today's streams.")
+    gap_pct: str | None = None
+    lines: list[PlanLine]
+    problems: list[str]
+    warnings: list[str]
+    publication: Publication
+
+
+class PlanOut(BaseModel):
+    """A multi-year plan: one chained report per year, tied by the plan hash."""
+
+    id: int
+    plan_hash: str
+    rule: str
+    first_year: int
+    last_year: int
+    input_hash: str
+    scenario_ref: dict[str, Any] | None
+    created_at: str
+    created_by: str
+    state: str = Field(examples=["unpublished", "published", "partly published", "superseded"])
+    weights_source: WeightsSource | None = None
+    years: list[PlanYear]
+
+
+class PlanList(BaseModel):
+    items: list[PlanOut]
+    total: int
+    limit: int
+    offset: int

@@ -72,6 +72,7 @@ class Seeded:
 
     scenario_id: int
     weight_set_id: int
+    plan_scenario_id: int
 
 
 @pytest.fixture
@@ -79,7 +80,12 @@ def seeded(db: Session) -> Seeded:
     data = default_data()
     scenario = scenario_repo.family(db, data["scenario"]["name"])[0]
     weight_set = weight_set_repo.family(db, data["weight_set"]["name"])[0]
-    return Seeded(scenario_id=scenario.id or 0, weight_set_id=weight_set.id or 0)
+    plan = scenario_repo.family(db, data["plan_scenario"]["name"])[0]
+    return Seeded(
+        scenario_id=scenario.id or 0,
+        weight_set_id=weight_set.id or 0,
+        plan_scenario_id=plan.id or 0,
+    )
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from allocation.errors import InvalidScenario
 from allocation.report import canonical_json, sha256_of
 from app.auth import Principal, Role
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound
-from app.models import AllocationReport, Publication, utcnow
+from app.models import AllocationReport, Publication, ReportChain, utcnow
 from app.repositories import reports as repo
 from app.services import scenarios, weight_sets
 from app.services.revisions import check_revision
@@ -185,6 +185,42 @@ def run(
         earlier = _replay(session, principal, scope, request)
         if earlier is not None:
             return earlier, False
+    view = build_report(
+        principal,
+        chain=chain,
+        engine_body=engine_body,
+        resolved=resolved,
+        reference=reference,
+        request={"solver": request.solver, "year": request.year},
+        idempotency=(scope, request.fingerprint()) if scope else None,
+    )
+    session.add(view.row)
+    session.add(chain)
+    session.flush()
+    return view, True
+
+
+@dataclass(frozen=True, slots=True)
+class PlanLink:
+    """A report's place in a multi-year plan."""
+
+    plan_id: int
+    years: tuple[int, ...]
+
+
+def build_report(
+    principal: Principal,
+    *,
+    chain: ReportChain,
+    engine_body: dict[str, Any],
+    resolved: scenarios.Resolved,
+    reference: dict[str, Any] | None,
+    request: dict[str, Any],
+    idempotency: tuple[str, str] | None = None,
+    plan: PlanLink | None = None,
+) -> ReportView:
+    """Build the next report of the chain, whose head the caller holds locked, and move the
+    head on; the caller adds the row to the session (a plan's row must be written first)."""
     created_at = utcnow()
     body = {
         **engine_body,
@@ -194,8 +230,10 @@ def run(
         "created_by": principal.actor,
         "scenario_ref": reference,
         "snapshot": resolved.snapshot,
-        "request": {"solver": request.solver, "year": request.year},
+        "request": request,
     }
+    if plan is not None:
+        body["plan"] = {"id": plan.plan_id, "years": list(plan.years)}
     report_hash = sha256_of(body)
     row = AllocationReport(
         id=chain.length + 1,
@@ -209,15 +247,13 @@ def run(
         prev_hash=chain.head_hash,
         created_by=principal.actor,
         created_at=created_at,
-        idempotency_scope=scope,
-        request_fingerprint=request.fingerprint() if scope else None,
+        idempotency_scope=idempotency[0] if idempotency else None,
+        request_fingerprint=idempotency[1] if idempotency else None,
+        plan_id=plan.plan_id if plan else None,
     )
-    session.add(row)
     chain.length += 1
     chain.head_hash = report_hash
-    session.add(chain)
-    session.flush()
-    return ReportView(row, body, {"state": UNPUBLISHED}), True
+    return ReportView(row, body, {"state": UNPUBLISHED})
 
 
 def _replay(
@@ -231,7 +267,7 @@ def _replay(
             "this Idempotency-Key was used with another request body; use a new key for a "
             "new request"
         )
-    return _view(session, earlier)
+    return view_of(session, earlier)
 
 
 # ---------------------------------------------------------------- reading
@@ -248,13 +284,15 @@ def _publication_state(session: Session, row: AllocationReport) -> dict[str, Any
         "published_at": first.at.isoformat(),
         "published_by": first.actor,
         "acknowledged_unadopted_weights": first.acknowledged_unadopted_weights,
+        "plan_id": current.plan_id if current.report_id == row.id else first.plan_id,
     }
     if current.report_id != row.id:
         state["superseded_by"] = current.report_id
     return state
 
 
-def _view(session: Session, row: AllocationReport) -> ReportView:
+def view_of(session: Session, row: AllocationReport) -> ReportView:
+    """A stored report with its parsed body and its publication state."""
     return ReportView(row, json.loads(row.body), _publication_state(session, row))
 
 
@@ -268,7 +306,7 @@ def get(session: Session, principal: Principal, report_id: int) -> ReportView:
         raise NotFound(f"unknown allocation report {report_id}")
     if not _visible(session, principal, row):
         raise Forbidden("unpublished reports are visible to negotiators and admins only")
-    return _view(session, row)
+    return view_of(session, row)
 
 
 def page(
@@ -276,7 +314,7 @@ def page(
 ) -> tuple[list[ReportView], int]:
     only = None if principal.is_editor else repo.published_ids(session)
     rows, total = repo.page(session, year=year, only_ids=only, limit=limit, offset=offset)
-    return [_view(session, row) for row in rows], total
+    return [view_of(session, row) for row in rows], total
 
 
 # ---------------------------------------------------------------- publishing
@@ -333,27 +371,46 @@ def publish(
             f"report {report_id} is {view.row.status}; only a feasible split can be published"
         )
     reason = unadopted_weights(session, view.body)
-    if reason is not None and not acknowledge_unadopted_weights:
-        raise Conflict(
-            f"report {report_id} cannot be published silently: {reason}; adopt the weights "
-            'first, or publish with {"acknowledge_unadopted_weights": true}'
-        )
+    refuse_unadopted(reason, what=what, acknowledged=acknowledge_unadopted_weights)
     repo.lock_chain(session)
     check_revision(if_match, publication_revision(session, view.row.year), what=what)
-    current = repo.current_publications(session, [view.row.year]).get(view.row.year)
-    if current is not None and current.report_id == report_id:
-        raise Conflict(f"report {report_id} is already the published report for {view.row.year}")
-    session.add(
-        Publication(
-            year=view.row.year,
-            report_id=report_id,
-            supersedes_report_id=current.report_id if current else None,
-            actor=principal.actor,
-            acknowledged_unadopted_weights=reason is not None,
-        )
-    )
+    add_publication(session, principal, view.row, acknowledged=reason is not None)
     session.flush()
-    return _view(session, view.row)
+    return view_of(session, view.row)
+
+
+def add_publication(
+    session: Session,
+    principal: Principal,
+    row: AllocationReport,
+    *,
+    acknowledged: bool,
+    plan_id: int | None = None,
+) -> Publication:
+    """Make ``row`` the report in force for its year (the chain lock must be held); the one in
+    force before it is superseded, and both stay in the history."""
+    current = repo.current_publications(session, [row.year]).get(row.year)
+    if current is not None and current.report_id == row.id:
+        raise Conflict(f"report {row.id} is already the published report for {row.year}")
+    publication = Publication(
+        year=row.year,
+        report_id=row.id,
+        supersedes_report_id=current.report_id if current else None,
+        actor=principal.actor,
+        acknowledged_unadopted_weights=acknowledged,
+        plan_id=plan_id,
+    )
+    session.add(publication)
+    return publication
+
+
+def refuse_unadopted(reason: str | None, *, what: str, acknowledged: bool) -> None:
+    """409 when ``what`` rests on weights nobody adopted and the request did not say so."""
+    if reason is not None and not acknowledged:
+        raise Conflict(
+            f"{what} cannot be published silently: {reason}; adopt the weights "
+            'first, or publish with {"acknowledge_unadopted_weights": true}'
+        )
 
 
 def publications(session: Session, *, year: int | None) -> list[Publication]:

@@ -101,7 +101,25 @@ def share(session: Session, principal: Principal, code: str, year: int) -> dict[
             "published_at": publication.at.isoformat(),
             "published_by": publication.actor,
             "acknowledged_unadopted_weights": publication.acknowledged_unadopted_weights,
+            "plan_id": publication.plan_id,
         },
+        "today": _today(body, ministry.code),
+    }
+
+
+def _today(body: dict[str, Any], code: str) -> dict[str, Any] | None:
+    """What the ministry pays today and the change under the rule, where the report says."""
+    funding = body.get("funding")
+    if not funding:
+        return None
+    mine = next((m for m in funding.get("ministries", []) if m["ministry"] == code), None)
+    if mine is None:
+        return None
+    return {
+        "pays_today": mine["today"],
+        "change": mine["change"],
+        "change_pct": mine["change_pct"],
+        "gap": funding["gap"],
     }
 
 
