@@ -26,6 +26,7 @@ from allocation.rules import exact_allocation
 from allocation.scenario import JSON, Rule, Scenario, parse_rule
 from allocation.solve import check_solver, solver_description
 from allocation.version import ENGINE_NAME, __version__
+from allocation.years import first_year
 
 
 def allocate(
@@ -42,7 +43,7 @@ def allocate(
     """
     check_solver(solver)
     chosen = scenario.rule if rule is None else parse_rule(rule)
-    year = replace(scenario, rule=chosen, projection=None)
+    year = replace(first_year(scenario), rule=chosen, projection=None)
     report = _allocate_split(
         split_scenario(year), chosen, document=year.to_document(), solver=solver
     )

@@ -392,13 +392,42 @@ class ShareOut(BaseModel):
     )
 
 
+class Variant(Strict):
+    """A named scenario for side-by-side comparison: stored or inline, one of the two."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={EXCLUSIVE: ["scenario_id", "scenario"]}
+    )
+
+    name: ShortText = Field(examples=["BZK stops after 2027"])
+    scenario_id: StrictInt | None = Field(default=None, ge=1, le=MAX_ID)
+    scenario: dict[str, Any] | None = Field(
+        default=None, json_schema_extra={SCENARIO_DOCUMENT: True}
+    )
+
+
 class ComparisonCreate(Strict):
-    """Compare one scenario under several rules, or two stored reports (``report_ids``):
-    exactly one of ``scenario_id``, ``scenario`` and ``report_ids``."""
+    """Compare one scenario under several rules, named scenario variants under one rule
+    (``variants``), or two stored reports (``report_ids``): exactly one of ``scenario_id``,
+    ``scenario``, ``variants`` and ``report_ids``. Where the scenario states today's funding,
+    a ``status_quo`` column comes first and is the baseline of the differences."""
 
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={EXCLUSIVE: ["scenario_id", "scenario", "report_ids"]},
+        json_schema_extra={EXCLUSIVE: ["scenario_id", "scenario", "variants", "report_ids"]},
+    )
+
+    year: StrictInt | None = Field(
+        default=None,
+        ge=2000,
+        le=2100,
+        description="A year of the scenario's projection (default: its first year).",
+    )
+    variants: list[Variant] | None = Field(
+        default=None,
+        min_length=2,
+        max_length=6,
+        description="Scenarios side by side under the first of `rules` (default constrained).",
     )
 
     scenario_id: StrictInt | None = Field(default=None, ge=1, le=MAX_ID)
@@ -533,3 +562,64 @@ class PlanList(BaseModel):
     total: int
     limit: int
     offset: int
+
+
+# ---------------------------------------------------------------- sweeps
+
+
+class SweepAxis(Strict):
+    """One varied input. ``channel_growth`` and ``rate`` name a ``channel``; ``weight`` and
+    ``fixed`` (a fixed contribution in euros) name a ``ministry``."""
+
+    parameter: str = Field(
+        pattern="^(channel_growth|rate|weight|fixed)$", examples=["channel_growth"]
+    )
+    channel: PoolName | None = None
+    ministry: MinistryCode | None = None
+    values: list[Annotated[str, Field(pattern=r"^-?[0-9]{1,13}(\.[0-9]{1,6})?$")] | StrictInt] = (
+        Field(min_length=1, max_length=10, examples=[["0.20", "0.30", "0.40"]])
+    )
+
+
+class SweepCreate(Strict):
+    """Vary one or two inputs of a scenario over a grid; every point allocates every year.
+    Nothing is stored. At most 10 values an axis and 100 allocations (points × years)."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={EXCLUSIVE: ["scenario_id", "scenario"]}
+    )
+
+    scenario_id: StrictInt | None = Field(default=None, ge=1, le=MAX_ID, examples=[2])
+    scenario: dict[str, Any] | None = Field(
+        default=None, json_schema_extra={SCENARIO_DOCUMENT: True}
+    )
+    rule: Rule | None = None
+    solver: Solver = Solver.HIGHS
+    vary: list[SweepAxis] = Field(min_length=1, max_length=2)
+
+
+class SweepYear(BaseModel):
+    year: int
+    status: str
+    total: str
+    gap: str | None
+    ministries: dict[str, str]
+    problems: list[str]
+
+
+class SweepPoint(BaseModel):
+    values: dict[str, str] = Field(examples=[{"channel_growth hulplijn": "0.2"}])
+    years: list[SweepYear]
+
+
+class SweepRange(BaseModel):
+    min: str
+    max: str
+
+
+class SweepOut(BaseModel):
+    axes: list[dict[str, Any]]
+    points: list[SweepPoint]
+    ranges: dict[str, dict[str, SweepRange]] = Field(
+        description="Per ministry and year, the smallest and largest amount over the grid."
+    )

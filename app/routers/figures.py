@@ -58,6 +58,7 @@ async def create_comparison(
         for name, value in (
             ("scenario_id", body.scenario_id),
             ("scenario", body.scenario),
+            ("variants", body.variants),
             ("report_ids", body.report_ids),
         )
         if value is not None
@@ -65,8 +66,32 @@ async def create_comparison(
     if len(given) != 1:
         raise InvalidInput(
             given[1] if len(given) > 1 else "scenario",
-            "give exactly one of scenario_id, scenario and report_ids",
+            "give exactly one of scenario_id, scenario, variants and report_ids",
         )
+    if body.variants is not None:
+        variants = [
+            (
+                variant.name,
+                allocations.RunRequest(
+                    scenario_id=variant.scenario_id,
+                    scenario=variant.scenario,
+                    rule=None,
+                    solver=body.solver.value,
+                    year=None,
+                ),
+            )
+            for variant in body.variants
+        ]
+        rule = body.rules[0].value if "rules" in body.model_fields_set else "constrained"
+        compared = await solve_in_worker(
+            figures.compare_variants,
+            session,
+            editor,
+            variants=variants,
+            rule=rule,
+            year=body.year,
+        )
+        return ComparisonOut.model_validate(compared)
     if body.report_ids is not None:
         if len(set(body.report_ids)) != len(body.report_ids):
             raise InvalidInput("report_ids", "give two different reports")
@@ -77,7 +102,7 @@ async def create_comparison(
         scenario=body.scenario,
         rule=None,
         solver=body.solver.value,
-        year=None,
+        year=body.year,
     )
     result = await solve_in_worker(
         figures.compare_rules, session, editor, request=request, rules=[r.value for r in body.rules]
@@ -101,10 +126,27 @@ def get_budget_table(
     to: Annotated[int, Query(ge=2000, le=2100, examples=[2031])],
     format: Annotated[Literal["json", "csv"], Query()] = "json",
     dialect: CsvDialectName = "rfc4180",
+    layout: Annotated[
+        Literal["costshare", "rijksbegroting"],
+        Query(
+            description="CSV only. `rijksbegroting`: the columns of the central government's "
+            "open-data budget tables (docs/rijksbegroting.md): a line per chapter, amounts "
+            "x € 1.000 for t = `from` to t+4, so `to` must be `from` + 4."
+        ),
+    ] = "costshare",
 ) -> BudgetTable | Response:
     """Rounded to thousands so that each column sums exactly to its rounded total; years
     without a published allocation are listed in `missing_years` and left empty."""
     table = figures.budget_table(session, first=from_, last=to)
+    if layout == "rijksbegroting":
+        if format != "csv":
+            raise InvalidInput("layout", "the rijksbegroting layout is a CSV: add format=csv")
+        if to != from_ + 4:
+            raise InvalidInput(
+                "to", f"the rijksbegroting layout has the years t to t+4: give to={from_ + 4}"
+            )
+        text = exports.budget_table_rijksbegroting_csv(table)
+        return PlainTextResponse(text, media_type="text/csv")
     if format == "csv":
         text = exports.budget_table_csv(table, dialect=exports.DIALECTS[dialect])
         return PlainTextResponse(text, media_type="text/csv")

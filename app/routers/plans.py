@@ -18,10 +18,11 @@ from app.routers.common import (
     ResourceId,
     set_etag,
 )
-from app.schemas import PlanCreate, PlanList, PlanOut, PublishRequest
+from app.schemas import PlanCreate, PlanList, PlanOut, PublishRequest, SweepCreate, SweepOut
 from app.services import plans as service
+from app.services import sweeps
 
-router = APIRouter(prefix="/v1/plans", tags=["plans"])
+router = APIRouter(tags=["plans"])
 
 
 def _year(report: Any) -> dict[str, Any]:
@@ -82,7 +83,7 @@ def _out(view: service.PlanView) -> PlanOut:
 
 
 @router.post(
-    "",
+    "/v1/plans",
     summary="Allocate every year of a scenario's projection as one plan",
     response_model=PlanOut,
     status_code=status.HTTP_201_CREATED,
@@ -105,7 +106,7 @@ async def create_plan(
     return _out(view)
 
 
-@router.get("", summary="List plans", response_model=PlanList, responses=READ_ERRORS)
+@router.get("/v1/plans", summary="List plans", response_model=PlanList, responses=READ_ERRORS)
 def list_plans(
     session: DbSession, caller: Caller, limit: Limit = 50, offset: Offset = 0
 ) -> PlanList:
@@ -115,7 +116,7 @@ def list_plans(
 
 
 @router.get(
-    "/{plan_id}",
+    "/v1/plans/{plan_id}",
     summary="Get one plan, year by year",
     response_model=PlanOut,
     responses=READ_ERRORS,
@@ -132,7 +133,7 @@ def get_plan(
 
 
 @router.post(
-    "/{plan_id}/publish",
+    "/v1/plans/{plan_id}/publish",
     summary="Publish every year of a plan in one transaction",
     response_model=PlanOut,
     responses=WRITE_ERRORS,
@@ -157,3 +158,23 @@ def publish_plan(
     )
     set_etag(response, service.revision(session, view))
     return _out(view)
+
+
+@router.post(
+    "/v1/sweeps",
+    summary="Vary one or two inputs over a grid and allocate every point",
+    response_model=SweepOut,
+    responses=WRITE_ERRORS,
+)
+async def create_sweep(body: SweepCreate, session: DbSession, editor: SolvingEditor) -> SweepOut:
+    """E.g. the hulplijn's growth at 20%, 30% and 40%: per ministry and year the amount at
+    each point, and its range. A point is the single run of the same inputs, to the cent.
+    Nothing is stored; at most 100 allocations (points × years), else 422 naming the limit."""
+    request = sweeps.SweepRequest(
+        scenario_id=body.scenario_id,
+        scenario=body.scenario,
+        rule=body.rule.value if body.rule else None,
+        solver=body.solver.value,
+        vary=[axis.model_dump(exclude_none=True) for axis in body.vary],
+    )
+    return SweepOut.model_validate(await solve_in_worker(sweeps.run, session, editor, request))

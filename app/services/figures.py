@@ -10,6 +10,7 @@ from typing import Any
 from sqlmodel import Session
 
 import allocation
+from allocation.projection import project
 from app.auth import Principal, Role
 from app.errors import Forbidden, InvalidInput, NotFound
 from app.models import Publication
@@ -238,6 +239,40 @@ def budget_table(session: Session, *, first: int, last: int) -> dict[str, Any]:
     }
 
 
+def year_of(scenario: allocation.Scenario, year: int | None) -> allocation.Scenario:
+    """One year of a scenario's projection (its first year when None), ready to allocate."""
+    years = project(scenario)
+    if year is None:
+        return years[0]
+    for projected in years:
+        if projected.year == year:
+            return projected
+    covered = ", ".join(str(s.year) for s in years)
+    raise InvalidInput("year", f"the scenario covers {covered}; {year} is not among them")
+
+
+def status_quo_column(report: dict[str, Any]) -> dict[str, Any] | None:
+    """What each ministry pays today, as a comparison column, where the scenario says."""
+    funding = report.get("funding")
+    if not funding or not any(s["ministry"] for s in funding.get("streams", [])):
+        return None
+    lines = [{"ministry": m["ministry"], "total": m["today"]} for m in funding["ministries"]]
+    total = sum(cents(line["total"]) for line in lines)
+    return {
+        "key": "status_quo",
+        "status": "optimal",
+        "rule": "status quo",
+        "total": euros(total),
+        "lines": lines,
+        "problems": [],
+    }
+
+
+def _with_status_quo(columns: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    today = next((c for c in map(status_quo_column, columns) if c is not None), None)
+    return [today, *columns] if today is not None else columns
+
+
 def compare_rules(
     session: Session,
     principal: Principal,
@@ -245,13 +280,41 @@ def compare_rules(
     request: allocations.RunRequest,
     rules: list[str],
 ) -> dict[str, Any]:
-    """One scenario under several rules, side by side; nothing is stored or published."""
+    """One scenario (one year of it) under several rules, side by side, with what each
+    ministry pays today first where the scenario says; nothing is stored or published."""
     resolved, _reference = allocations.resolve_request(session, principal, request)
+    year = year_of(resolved.scenario, request.year)
     columns = []
     for rule in dict.fromkeys(rules):
-        result = allocation_for_rule(resolved, rule=rule, solver=request.solver).to_dict()
+        result = allocation.allocate(year, rule=rule, solver=request.solver).to_dict()
         columns.append({**result, "key": rule})
-    return compare(columns, _names(resolved.snapshot))
+    return compare(_with_status_quo(columns), _names(resolved.snapshot))
+
+
+def compare_variants(
+    session: Session,
+    principal: Principal,
+    *,
+    variants: list[tuple[str, allocations.RunRequest]],
+    rule: str,
+    year: int | None,
+) -> dict[str, Any]:
+    """Named scenarios side by side under one rule, for one year; nothing is stored."""
+    names = [name for name, _ in variants]
+    if len(set(names)) != len(names):
+        raise InvalidInput("variants", "give each variant its own name")
+    columns = []
+    labels: dict[str, str] = {}
+    for index, (name, request) in enumerate(variants):
+        try:
+            resolved, _reference = allocations.resolve_request(session, principal, request)
+        except InvalidInput as exc:
+            raise InvalidInput(f"variants[{index}].{exc.field}", exc.message) from exc
+        scenario = year_of(resolved.scenario, year)
+        result = allocation.allocate(scenario, rule=rule, solver=request.solver).to_dict()
+        columns.append({**result, "key": name})
+        labels.update(_names(resolved.snapshot))
+    return compare(_with_status_quo(columns), labels)
 
 
 def compare_reports(
@@ -268,7 +331,3 @@ def compare_reports(
 
 def _names(snapshot: dict[str, Any]) -> dict[str, str]:
     return {code: m.get("name", code) for code, m in snapshot.get("ministries", {}).items()}
-
-
-def allocation_for_rule(resolved: Any, *, rule: str, solver: str) -> Any:
-    return allocation.allocate(resolved.scenario, rule=rule, solver=solver)
