@@ -13,6 +13,8 @@ from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SQLITE_PATH = Path("var") / "costshare.sqlite3"
+DEFAULT_SIGNING_KEYS = Path("var") / "keys"
+DEFAULT_CHECKPOINT_FILE = Path("var") / "checkpoints.jsonl"
 
 
 class Settings(BaseSettings):
@@ -32,6 +34,14 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1_000_000, ge=1_024)
     log_level: str = "INFO"
     sqlite_busy_timeout_ms: int = Field(default=15_000, ge=0)
+    signing_keys: Path = Field(
+        default=DEFAULT_SIGNING_KEYS,
+        description="Folder of the Ed25519 signing keyring (0700); never inside the database.",
+    )
+    checkpoint_file: Path = Field(
+        default=DEFAULT_CHECKPOINT_FILE,
+        description="File to which every signed tree head is appended, one JSON line each.",
+    )
 
 
 @lru_cache(maxsize=1)
