@@ -79,6 +79,10 @@ def check_entry(entry: object, *, field: str = "entry") -> Mapping[str, Any]:
     documents.exact_keys(doc, _FIELDS[kind], field=field)
     documents.count(doc, "report_id", field=field)
     documents.text(doc, "report_hash", field=field)
+    if kind == PUBLICATION:
+        documents.count(doc, "year", field=field)
+        documents.text(doc, "published_at", field=field)
+        documents.text(doc, "published_by", field=field)
     return doc
 
 

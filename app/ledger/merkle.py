@@ -145,7 +145,8 @@ class MerkleTree:
 
     def leaf_hash(self, index: int) -> bytes:
         """The stored hash of leaf ``index``."""
-        self._check_size(index + 1, what="leaf index + 1")
+        if not 0 <= index < self.size:
+            raise ProofRequestError(f"leaf index {index} is not in a tree of {self.size} leaves")
         return self._node(0, index)
 
     def root(self, size: int | None = None) -> bytes:

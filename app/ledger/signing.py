@@ -121,9 +121,11 @@ class PublicKey:
         if signature.key_id != self.key_id:
             raise InvalidSignature(f"signed by {signature.key_id}, not by {self.key_id}")
         try:
-            Ed25519PublicKey.from_public_bytes(self.raw).verify(
-                signature.signature, signed_message(kind, payload)
-            )
+            public = Ed25519PublicKey.from_public_bytes(self.raw)
+        except ValueError as exc:
+            raise InvalidSignature(f"{self.key_id} is not a usable Ed25519 public key") from exc
+        try:
+            public.verify(signature.signature, signed_message(kind, payload))
         except CryptographyInvalidSignature as exc:
             raise InvalidSignature(
                 f"the {kind.value} signature by {self.key_id} does not verify: the signed "

@@ -455,3 +455,10 @@ class TestCost:
         assert calls["node"] <= 2 * bound
         monkeypatch.setattr(merkle, "node_hash", real)
         assert big.root() == root_hash(leaves)
+
+
+class TestLeafAccess:
+    @pytest.mark.parametrize("index", [-1, 8])
+    def test_a_leaf_outside_the_tree_is_refused(self, tree: MerkleTree, index: int):
+        with pytest.raises(ProofRequestError, match=f"leaf index {index} is not in a tree of 8"):
+            tree.leaf_hash(index)
