@@ -8,6 +8,8 @@ costshare keys revoke PREFIX
 costshare keys list
 costshare openapi
 costshare allocate FILE.json [--format json|table] [--solver highs|cbc]
+costshare verify FILE... [--keys PUBLIC_KEYS.json] [--head HEAD.json] [--json]
+costshare signing-keys create|rotate|list|export
 """
 
 from __future__ import annotations
@@ -154,6 +156,27 @@ def cmd_allocate(argv: Sequence[str]) -> int:
     return allocate_main(list(argv))
 
 
+def cmd_verify(args: argparse.Namespace) -> int:
+    from app.ledger import commands
+
+    return commands.verify(
+        args.files,
+        keys_file=args.keys,
+        head_file=args.head,
+        as_json=args.json,
+        keyring_dir=get_settings().signing_keys,
+        out=sys.stdout,
+        err=sys.stderr,
+    )
+
+
+def cmd_signing_keys(args: argparse.Namespace) -> int:
+    from app.ledger import commands
+
+    directory = get_settings().signing_keys
+    return commands.signing_keys(args.action, directory=directory, out=sys.stdout, err=sys.stderr)
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
         prog="costshare",
@@ -208,6 +231,19 @@ def parser() -> argparse.ArgumentParser:
     revoke.add_argument("prefix", help="the 8 hex characters after cs_ in the key")
     actions.add_parser("list", help="list keys: prefix, role, ministry, state, label")
     keys.set_defaults(run=cmd_keys)
+
+    verify = commands.add_parser(
+        "verify", help="check exported reports offline: signatures, proofs, recomputation"
+    )
+    verify.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    verify.add_argument("--keys", type=Path, help="the published public keys (JSON)")
+    verify.add_argument("--head", type=Path, help="a signed tree head to check against")
+    verify.add_argument("--json", action="store_true", help="print one JSON document")
+    verify.set_defaults(run=cmd_verify)
+
+    signing = commands.add_parser("signing-keys", help="the Ed25519 keys that sign the log")
+    signing.add_argument("action", choices=["create", "rotate", "list", "export"])
+    signing.set_defaults(run=cmd_signing_keys)
     return root
 
 

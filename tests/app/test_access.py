@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from app.auth import Principal, Role
 from app.schemas import WeightSetCreate
-from app.services import allocations, weight_sets
+from app.services import allocations, plans, weight_sets
 from tests.conftest import Seeded, auth
 
 OPEN_ROUTES = {("GET", "/health")}
@@ -118,7 +118,24 @@ def report_ids(db: Session, seeded: Seeded) -> dict[str, int]:
         db, EDITOR, published.row.id, if_match="*", acknowledge_unadopted_weights=True
     )
     db.commit()
-    return {"published": published.row.id, "unpublished": draft.row.id}
+    plan_request = plans.PlanRequest(
+        scenario_id=None,
+        scenario={**SMALL_SCENARIO, "year": 2040, "projection": {"years": 2}},
+        rule=None,
+        solver="highs",
+    )
+    shown = plans.create(db, EDITOR, plan_request)
+    db.commit()
+    plans.publish(db, EDITOR, shown.plan.id, if_match="*", acknowledge_unadopted_weights=True)
+    db.commit()
+    hidden = plans.create(db, EDITOR, plan_request)
+    db.commit()
+    return {
+        "published": published.row.id,
+        "unpublished": draft.row.id,
+        "published_plan": shown.plan.id,
+        "unpublished_plan": hidden.plan.id,
+    }
 
 
 @dataclass(frozen=True)
@@ -199,7 +216,28 @@ REPORTS_MATRIX = [
     Case("POST", "/v1/comparisons", _editors(200), {"scenario": SMALL_SCENARIO}),
     Case("GET", "/v1/budget-table?from=2027&to=2031", _all(200)),
 ]
-ROLE_MATRIX = FOUNDATION_MATRIX + REPORTS_MATRIX
+PLANS_MATRIX = [
+    Case("POST", "/v1/plans", _editors(201), {"scenario": SMALL_SCENARIO}),
+    Case("GET", "/v1/plans", _all(200)),
+    Case("GET", "/v1/plans/{published_plan}", _all(200)),
+    Case("GET", "/v1/plans/{unpublished_plan}", _editors(200)),
+    Case(
+        "POST",
+        "/v1/plans/{unpublished_plan}/publish",
+        _editors(200),
+        {"acknowledge_unadopted_weights": True},
+    ),
+    Case(
+        "POST",
+        "/v1/sweeps",
+        _editors(200),
+        {
+            "scenario": SMALL_SCENARIO,
+            "vary": [{"parameter": "weight", "ministry": "JenV", "values": [1, 2]}],
+        },
+    ),
+]
+ROLE_MATRIX = FOUNDATION_MATRIX + REPORTS_MATRIX + PLANS_MATRIX
 
 
 class TestRoleMatrix:
@@ -229,6 +267,9 @@ class TestRoleMatrix:
             (m, re.sub(r"{(published|unpublished)}", "{report_id}", p)) for m, p in normalised
         }
         normalised = {(m, p.replace("{scenario}", "{scenario_id}")) for m, p in normalised}
+        normalised = {
+            (m, re.sub(r"{(published|unpublished)_plan}", "{plan_id}", p)) for m, p in normalised
+        }
         normalised = {
             (m, re.sub(r"/ministries/(JenV|OCW|BZK)", "/ministries/{code}", p))
             for m, p in normalised
