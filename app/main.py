@@ -9,7 +9,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
-from app import __version__, problems, spec
+from app import __version__, problems, published, spec
 from app.auth import Unauthenticated
 from app.concurrency import RateLimiter
 from app.logs import configure_logging
@@ -71,6 +71,7 @@ def create_app() -> FastAPI:
             {"name": "health", "description": "Is the service up."},
         ],
     )
+    app.state.prepared = published.Prepared.empty()
     app.state.solve_rate = RateLimiter(
         per_minute=settings.solve_rate_per_minute, burst=settings.solve_burst
     )

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import Connection
 from sqlmodel import Session
 
+from app import published
 from app.auth import Role
 from app.db import dispose_engines, engine_for, request_session
 from app.main import create_app
@@ -100,7 +103,15 @@ def app(db: Session) -> FastAPI:
             raise
         db.commit()
 
+    @contextmanager
+    def _test_connection() -> Iterator[Connection]:
+        yield db.connection()
+
+    async def _test_source() -> published.ConnectionSource:
+        return _test_connection
+
     application.dependency_overrides[request_session] = _test_session
+    application.dependency_overrides[published.connection_source] = _test_source
     return application
 
 

@@ -40,8 +40,16 @@ def costshare(url: str, *args: str) -> str:
 class Server:
     """One ``costshare serve`` process; :meth:`kill` sends SIGKILL, :meth:`start` starts anew."""
 
-    def __init__(self, url: str, *, log: Path, extra_env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        log: Path,
+        extra_env: dict[str, str] | None = None,
+        workers: int = 1,
+    ) -> None:
         self.url = url
+        self.workers = workers
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = log
@@ -59,7 +67,16 @@ class Server:
         }
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "app.cli", "serve", "--port", str(self.port)],
+                [
+                    sys.executable,
+                    "-m",
+                    "app.cli",
+                    "serve",
+                    "--port",
+                    str(self.port),
+                    "--workers",
+                    str(self.workers),
+                ],
                 cwd=ROOT,
                 env={**env, **self.extra_env},
                 stdout=log,
@@ -90,9 +107,9 @@ class Server:
 
 @contextmanager
 def running_server(
-    url: str, *, log: Path, extra_env: dict[str, str] | None = None
+    url: str, *, log: Path, extra_env: dict[str, str] | None = None, workers: int = 1
 ) -> Iterator[Server]:
-    server = Server(url, log=log, extra_env=extra_env)
+    server = Server(url, log=log, extra_env=extra_env, workers=workers)
     server.start()
     try:
         yield server
