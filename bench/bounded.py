@@ -11,7 +11,6 @@ alone, the small run alone and beside the verifications, as a Markdown table.
 from __future__ import annotations
 
 import argparse
-import random
 import statistics
 import sys
 import tempfile
@@ -23,27 +22,8 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tests.builders import large_scenario  # noqa: E402
 from tests.servers import prepared, running_server  # noqa: E402
-
-
-def large_scenario(ministries: int, channels: int, *, seed: int) -> dict[str, object]:
-    rng = random.Random(seed)
-    codes = [f"M{i:03d}" for i in range(ministries)]
-    return {
-        "year": 2027,
-        "base": "900000000.00",
-        "weights": {code: rng.randint(1, 9) for code in codes},
-        "variable": [
-            {
-                "channel": f"c{c}",
-                "rate_per_contact": "3.00",
-                "contacts": 100_000 + c,
-                "weights": {code: rng.randint(1, 9) for code in codes if rng.random() > 0.2},
-            }
-            for c in range(channels)
-        ],
-        "constraints": {"max_share": f"{max(0.02, 3 / ministries):.4f}"},
-    }
 
 
 def timed(call) -> tuple[float, httpx.Response]:  # type: ignore[no-untyped-def]

@@ -54,26 +54,32 @@ async def get_share(
     last publication prepared: one query checks the key and the publication state."""
 
     published.finance_may_read(code)(reader.principal)
+
+    def prepare(session: Any, principal: Any) -> bytes:
+        document = ShareOut.model_validate(figures.share(session, principal, code, year))
+        return published.encode(document.model_dump(mode="json"))
+
     answers = request.app.state.prepared.shares
-    key = ("share", code, year)
-    body = answers.get((*key, reader.generation))
-    if body is None:
-
-        def prepare(session: Any, principal: Any) -> bytes:
-            document = ShareOut.model_validate(figures.share(session, principal, code, year))
-            return published.encode(document.model_dump(mode="json"))
-
-        body = await anyio.to_thread.run_sync(
-            partial(
-                published.prepared_or_fresh,
-                answers,
-                reader,
-                connect=connect,
-                key=key,
-                prepare=prepare,
-            )
-        )
+    body = await _prepared(answers, reader, connect, ("share", code, year), prepare)
     return Response(body, media_type="application/json")
+
+
+async def _prepared(
+    answers: published.PreparedAnswers,
+    reader: published.Admitted,
+    connect: published.ConnectionSource,
+    key: tuple[Any, ...],
+    prepare: Any,
+) -> bytes:
+    """The answer prepared for this publication state, made in a thread on a miss."""
+    body = answers.get((*key, reader.generation))
+    if body is not None:
+        return body
+    return await anyio.to_thread.run_sync(
+        partial(
+            published.prepared_or_fresh, answers, reader, connect=connect, key=key, prepare=prepare
+        )
+    )
 
 
 @router.post(
@@ -193,17 +199,6 @@ async def get_budget_table(
 
     answers = request.app.state.prepared.tables
     key = ("budget-table", from_, to, format, dialect, layout)
-    body = answers.get((*key, reader.generation))
-    if body is None:
-        body = await anyio.to_thread.run_sync(
-            partial(
-                published.prepared_or_fresh,
-                answers,
-                reader,
-                connect=connect,
-                key=key,
-                prepare=prepare,
-            )
-        )
+    body = await _prepared(answers, reader, connect, key, prepare)
     media = "text/csv; charset=utf-8" if format == "csv" else "application/json"
     return Response(body, media_type=media)

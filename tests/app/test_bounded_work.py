@@ -3,7 +3,6 @@ negotiator's run is never queued behind verifications."""
 
 from __future__ import annotations
 
-import random
 import threading
 import time
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ from app.concurrency import RateLimiter, retry_after
 from app.main import create_app
 from app.schemas import SCENARIO_EXAMPLE
 from app.settings import get_settings
+from tests.builders import large_scenario
 from tests.conftest import auth
 from tests.databases import fresh_database
 from tests.servers import prepared, running_server
@@ -82,26 +82,6 @@ class TestTheBucket:
         assert all(bucket.admit("k", now=0.0) == 0.0 for _ in range(100))
 
 
-def _large_scenario(ministries: int, channels: int, *, seed: int = 7) -> dict[str, object]:
-    rng = random.Random(seed)
-    codes = [f"M{i:03d}" for i in range(ministries)]
-    return {
-        "year": 2027,
-        "base": "900000000.00",
-        "weights": {code: rng.randint(1, 9) for code in codes},
-        "variable": [
-            {
-                "channel": f"c{c}",
-                "rate_per_contact": "3.00",
-                "contacts": 100_000 + c,
-                "weights": {code: rng.randint(1, 9) for code in codes if rng.random() > 0.2},
-            }
-            for c in range(channels)
-        ],
-        "constraints": {"max_share": "0.05"},
-    }
-
-
 class TestRunsDoNotWaitBehindVerifications:
     """Four verifications of large reports (different ones, so none is remembered) are
     running; a negotiator's small run must still be answered at once. CI uses 40 ministries ×
@@ -125,7 +105,7 @@ class TestRunsDoNotWaitBehindVerifications:
                     ).raise_for_status()
                 report_ids = []
                 for seed in range(self.VERIFICATIONS):
-                    scenario = _large_scenario(self.MINISTRIES, self.CHANNELS, seed=seed)
+                    scenario = large_scenario(self.MINISTRIES, self.CHANNELS, seed=seed)
                     large = http.post("/v1/allocations", headers=admin, json={"scenario": scenario})
                     assert large.status_code == 201, large.text
                     report_ids.append(large.json()["id"])
