@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 from typing import Any
 
 from hypothesis import HealthCheck, settings
@@ -172,3 +173,71 @@ def _cell(ministry: str, pool: str) -> Any:
     from allocation.model import Cell
 
     return Cell(ministry, pool)
+
+
+@st.composite
+def infeasible_documents(draw: st.DrawFn, **options: Any) -> dict[str, Any]:
+    """A scenario whose bounds no split meets: a floor, ceilings, a pair or a capped pool.
+
+    Some draws stay feasible (a pool of a cent cannot be capped below itself); the engine must
+    answer those too.
+    """
+    from allocation.model import build_problem
+    from allocation.scenario import parse_scenario
+
+    document = draw(pooled_documents(**options))
+    problem = build_problem(parse_scenario(document))
+    carriers = [m for m in problem.ministries if problem.target(m) > 0]
+    victim = draw(st.sampled_from(carriers))
+    kind = draw(st.sampled_from(["floor", "ceilings", "pair", "pool", "max_share"]))
+    total = problem.total
+    if kind == "floor":
+        document["constraints"] = {"floors": {victim: cents(total + 1)}}
+    elif kind == "ceilings":
+        cap = total // (2 * len(problem.ministries))
+        document["constraints"] = {"ceilings": dict.fromkeys(problem.ministries, cents(cap))}
+    elif kind == "pair":
+        document["constraints"] = {"floors": {victim: "2.00"}, "ceilings": {victim: "1.00"}}
+    elif kind == "max_share":
+        share = draw(st.integers(1, max(1, 10**6 // len(carriers) - 1)))
+        document["constraints"] = {"max_share": f"{share / 10**6:.6f}"}
+    else:
+        pool = max(problem.pools, key=lambda p: p.amount)
+        capped = {c.ministry for c in problem.allowed if c.pool == pool.name}
+        cap = pool.amount // (2 * len(capped))
+        document["constraints"] = {"ceilings": dict.fromkeys(sorted(capped), cents(cap))}
+    return document
+
+
+def tiny_ceiling_document(seed: int, *, ministries: int = 200, channels: int = 3) -> dict[str, Any]:
+    """About €905 million over 200 ministries capped at 1.5% each, one of them at €1,000.
+
+    Weights 1–9, a fifth of the ministries missing from each channel; seeded. A ceiling seven
+    orders of magnitude below the ministry's target next to hundreds of capped ministries.
+    """
+    rng = random.Random(seed)
+    codes = [f"M{index:03d}" for index in range(ministries)]
+    weights = {code: rng.randint(1, 9) for code in codes}
+    variable = []
+    for index in range(channels):
+        own = {code: rng.randint(1, 9) for code in codes if rng.random() > 0.2}
+        variable.append(
+            {
+                "channel": f"c{index}",
+                "rate_per_contact": "25.00",
+                "contacts": rng.randint(50_000, 100_000),
+                "reference_contacts": 0,
+                "weights": own,
+            }
+        )
+    return {
+        "year": 2027,
+        "rule": "constrained",
+        "base": "900000000.00",
+        "weights": weights,
+        "variable": variable,
+        "constraints": {
+            "max_share": "0.015",
+            "ceilings": {codes[rng.randrange(ministries)]: "1000.00"},
+        },
+    }
