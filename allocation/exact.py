@@ -11,7 +11,7 @@ ministry totals against an exact optimality certificate; anything short of that 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -255,51 +255,6 @@ def _fix(
     pools[cell.pool] -= value
 
 
-def recover_cells(
-    problem: Problem,
-    margins: Margins,
-    *,
-    structure: Structure[Cell],
-    thorough: bool,
-    tolerance: float,
-) -> dict[Cell, Fraction]:
-    """Exact cells: margins and certified zero cells determine every level."""
-    forms = {
-        cell: blocked_form(
-            problem.cell_targets[cell], structure.blocked[cell], zero_levels=structure.zero_levels
-        )
-        for cell in margins.cells
-    }
-    zero_cells = set(structure.zero_cells)
-    if thorough and structure.last is not None:
-        zero_cells |= {c for c, v in structure.last.ratios.items() if v <= tolerance}
-    equations = [
-        *_margin_equations(forms, margins.rows, key=_ministry_of),
-        *_margin_equations(forms, margins.pools, key=_pool_of),
-    ]
-    equations += [(forms[cell], Fraction(0)) for cell in zero_cells if cell in forms]
-    levels = solve_levels(equations)
-    exact = dict(margins.fixed)
-    exact.update({cell: form.value(levels) for cell, form in forms.items()})
-    return exact
-
-
-def _margin_equations(
-    forms: Mapping[Cell, LinearForm],
-    amounts: Mapping[str, Fraction],
-    *,
-    key: Callable[[Cell], str],
-) -> list[Equation]:
-    equations = []
-    for subject, amount in amounts.items():
-        total = LinearForm(Fraction(0))
-        for cell, form in forms.items():
-            if key(cell) == subject:
-                total.add(form)
-        equations.append((total, amount))
-    return equations
-
-
 # --- verification --------------------------------------------------------------------------
 
 
@@ -368,6 +323,9 @@ def _reachable_givers(
 
 def check_cells_leximin(problem: Problem, cells: Mapping[Cell, Fraction]) -> None:
     """Certify the cells are leximin in relative deviation, or raise ``ExactnessError``.
+
+    Independent of how the cells were found: the engine's own certificate is the sequence of
+    cuts in ``allocation.cuts``; the tests hold every split to this check as well.
 
     Moving money around a cycle of cells (ministry i gains in pool p, pool p's loss is some
     ministry j's, ... back to i) keeps every margin. Such a move improves the sorted deviation

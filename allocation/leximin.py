@@ -1,4 +1,4 @@
-"""The leximin LP sequence (Ogryczak): find which items block at which level, and how.
+"""The leximin LP sequence (Ogryczak) for the ministry totals: which block at which level.
 
 Each round minimises the largest relative deviation z of the items still free, with the
 items blocked earlier held at their levels. An item whose deviation row has a clearly
@@ -11,14 +11,14 @@ duals certify as tight. ``allocation.exact`` turns that structure into exact fra
 
 Every round is modelled with PuLP. With HiGHS the first round's model is handed over once and
 later rounds only hold the newly blocked items' rows, so HiGHS restarts from its last basis;
-with CBC each round is a fresh PuLP model solved by the CBC binary.
+with CBC each round is a fresh PuLP model solved by the CBC binary. (The cells, once the
+totals are fixed, are split by exact cuts instead: ``allocation.cuts``.)
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import Generic, TypeVar
 
 from allocation.errors import Infeasible, SolverError
@@ -26,15 +26,12 @@ from allocation.model import (
     Cell,
     Problem,
     RoundLP,
-    ScaledRow,
-    Sense,
     add_deviation_rows,
     constraint_rows,
     deviation_row_names,
     ministry_ratio_terms,
     model_constraints,
     new_round,
-    scaled_row,
 )
 from allocation.solve import (
     RoundOutcome,
@@ -128,7 +125,6 @@ class Family(Generic[Item]):
     build: RoundBuilder[Item]
     ratio: RatioReader[Item]
     subject: Callable[[Item], str]
-    cells_block: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,19 +152,7 @@ class _Reader(Generic[Item]):
             return 1
         if abs(self.outcome.duals[below]) > self.tolerance:
             return -1
-        if self.family.cells_block and isinstance(item, Cell) and self._empty_at_full(item):
-            return -1
         return 0
-
-    def _empty_at_full(self, cell: Cell) -> bool:
-        """A cell held at zero by its reduced cost when the level is 100%: blocked from below.
-
-        At z* = 1 the dual may sit on the bound u ≥ 0 instead of the deviation row; the cell
-        is then zero in every optimal solution, so its deviation is exactly the level.
-        """
-        at_zero = self.outcome.ratios[cell] <= self.tolerance
-        held = self.outcome.reduced_costs[cell] > self.tolerance
-        return at_zero and held and abs(self.outcome.level - 1) <= self.tolerance
 
 
 def run_rounds(
@@ -322,68 +306,4 @@ def totals_family(problem: Problem) -> Family[str]:
     def ratio(ministry: str, outcome: RoundOutcome) -> float:
         return sum(share * outcome.ratios[cell] for cell, share in ratio_terms[ministry])
 
-    return Family(build=build, ratio=ratio, subject=str, cells_block=False)
-
-
-def cells_family(
-    problem: Problem,
-    *,
-    cells: Sequence[Cell],
-    rows: Mapping[str, Fraction],
-    pools: Mapping[str, Fraction],
-) -> Family[Cell]:
-    """Rounds over cells: relative deviation of x_ip from t_ip, with the margins held fixed.
-
-    ``cells`` are the cells still undetermined; ``rows`` and ``pools`` give each ministry's and
-    each pool's amount left to place over them (exact, in cents).
-    """
-    margins = [
-        *_margin_rows(problem, cells, family="total", amounts=rows, key=lambda cell: cell.ministry),
-        *_margin_rows(problem, cells, family="pool", amounts=pools, key=lambda cell: cell.pool),
-    ]
-
-    def build(free: Sequence[Cell], held: Mapping[Cell, Interval]) -> RoundLP:
-        round_lp = new_round(cells, bounds=held)
-        for row in margins:
-            round_lp.add_scaled(row)
-        for cell in free:
-            add_deviation_rows(
-                round_lp, cell_subject(cell), terms=[(round_lp.ratios[cell], 1.0)], within=None
-            )
-        return round_lp
-
-    def ratio(cell: Cell, outcome: RoundOutcome) -> float:
-        return outcome.ratios[cell]
-
-    return Family(build=build, ratio=ratio, subject=cell_subject, cells_block=True)
-
-
-def cell_subject(cell: Cell) -> str:
-    """The subject used in a cell's row names, e.g. ``JenV__hulplijn``."""
-    return f"{cell.ministry}__{cell.pool}"
-
-
-def _margin_rows(
-    problem: Problem,
-    cells: Sequence[Cell],
-    *,
-    family: str,
-    amounts: Mapping[str, Fraction],
-    key: Callable[[Cell], str],
-) -> list[ScaledRow]:
-    """Rows ``total__i`` or ``pool__p``: the free cells of a ministry or pool add up exactly."""
-    members: dict[str, list[Cell]] = {}
-    for cell in cells:
-        members.setdefault(key(cell), []).append(cell)
-    found = []
-    for subject, amount in amounts.items():
-        row = scaled_row(
-            problem,
-            f"{family}__{subject}",
-            cells=members.get(subject, []),
-            sense=Sense.EQUAL,
-            amount=amount,
-        )
-        if row is not None:
-            found.append(row)
-    return found
+    return Family(build=build, ratio=ratio, subject=str)

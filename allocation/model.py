@@ -449,3 +449,41 @@ def add_deviation_rows(
         low, high = within
         round_lp.add_row(above, terms, sense=Sense.AT_MOST, rhs=high)
         round_lp.add_row(below, terms, sense=Sense.AT_LEAST, rhs=low)
+
+
+@dataclass(slots=True)
+class ElasticLP:
+    """The cells' transportation LP with an elastic shortfall and excess on every margin row.
+
+    Row ``k`` reads ``sum(t_c / scale_k * u_c) + shortfall_k - excess_k = amount_k / scale_k``
+    and the objective is the sum of all shortfalls and excesses: zero exactly when the
+    ratio bounds of that solve leave room for every margin. Bounds on the ratios ``u`` are
+    set per solve; the rows never change.
+    """
+
+    lp: pulp.LpProblem
+    ratios: list[pulp.LpVariable]
+    rows: list[pulp.LpConstraint]
+    shortfalls: list[pulp.LpVariable]
+    excesses: list[pulp.LpVariable]
+
+
+def elastic_lp(cells: Sequence[Cell], rows: Sequence[ScaledRow]) -> ElasticLP:
+    """The elastic LP over ``cells`` (variables in that order) and the margin ``rows``."""
+    lp = pulp.LpProblem("elastic_cells", pulp.LpMinimize)
+    width = len(str(len(cells)))
+    ratios = [lp.add_variable(f"u{index:0{width}d}", 0.0) for index in range(len(cells))]
+    by_cell = dict(zip(cells, ratios, strict=True))
+    shortfalls, excesses, constraints = [], [], []
+    for index, row in enumerate(rows):
+        shortfall = lp.add_variable(f"short{index:0{width}d}", 0.0)
+        excess = lp.add_variable(f"over{index:0{width}d}", 0.0)
+        terms = [(by_cell[cell], coefficient) for cell, coefficient in row.terms]
+        expression = pulp.LpAffineExpression([*terms, (shortfall, 1.0), (excess, -1.0)])
+        constraint = pulp.LpConstraint(expression, pulp.LpConstraintEQ, f"r{index}", row.rhs)
+        lp.addConstraint(constraint)
+        shortfalls.append(shortfall)
+        excesses.append(excess)
+        constraints.append(constraint)
+    lp.setObjective(pulp.LpAffineExpression([(v, 1.0) for v in (*shortfalls, *excesses)]))
+    return ElasticLP(lp, ratios, constraints, shortfalls, excesses)

@@ -13,14 +13,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
+from allocation.cuts import leximin_cells
 from allocation.diagnose import diagnose
 from allocation.errors import AllocationError, ExactnessError, Infeasible, SolverError
 from allocation.exact import (
     check_allocation,
-    check_cells_leximin,
     check_totals_optimal,
     peel_forced_cells,
-    recover_cells,
     recover_totals,
 )
 from allocation.leximin import (
@@ -28,7 +27,6 @@ from allocation.leximin import (
     LP_TOLERANCE,
     Attempt,
     Structure,
-    cells_family,
     run_rounds,
     totals_family,
 )
@@ -155,27 +153,9 @@ def split_cells(
     margins = peel_forced_cells(problem, totals)
     cells = {cell: Fraction(0) for cell in problem.cells()}
     cells.update(margins.fixed)
-    if not margins.cells:
-        return cells
-    family = cells_family(problem, cells=margins.cells, rows=margins.rows, pools=margins.pools)
-    structure = run_rounds(margins.cells, family, solver=solver, attempt=attempt)
-    failure: ExactnessError | None = None
-    for thorough in (False, True):
-        try:
-            exact = recover_cells(
-                problem,
-                margins,
-                structure=structure,
-                thorough=thorough,
-                tolerance=attempt.tolerance,
-            )
-            check_cells_leximin(problem, {**cells, **exact})
-        except ExactnessError as error:
-            failure = error
-            continue
-        cells.update(exact)
-        return cells
-    raise failure or ExactnessError("the cells could not be recovered")
+    if margins.cells:
+        cells.update(leximin_cells(problem, margins, solver=solver, attempt=attempt))
+    return cells
 
 
 def _marginals(problem: Problem, structure: Structure[str]) -> tuple[Marginal, ...]:

@@ -17,14 +17,14 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pulp
 
 from allocation.errors import Infeasible, SolverError, UnknownSolver
-from allocation.model import Cell, RoundLP
+from allocation.model import Cell, ElasticLP, RoundLP
 
 SOLVERS = ("highs", "cbc")
 
@@ -201,6 +201,90 @@ class WarmRounds:
             reduced_costs={cell: float(costs[i]) for cell, i in self.columns.items()},
             duals={name: float(duals[i]) for name, i in self.rows.items()},
         )
+
+
+@dataclass(frozen=True, slots=True)
+class ElasticOutcome:
+    """One solve of the elastic LP: the ratio of every cell, the slack of every row."""
+
+    ratios: Sequence[float]
+    shortfalls: Sequence[float]
+    excesses: Sequence[float]
+
+
+class WarmElastic:
+    """The elastic LP on one HiGHS model: each solve only moves column bounds.
+
+    Handed over once; HiGHS restarts from its last basis, so a solve after a small change of
+    bounds costs a few pivots.
+    """
+
+    def __init__(self, elastic: ElasticLP, *, tight: bool) -> None:
+        import highspy
+
+        _swallow_highs_banner()
+        self.model = highspy.Highs()  # type: ignore[no-untyped-call]
+        self.model.setOptionValue("output_flag", False)
+        self.model.setOptionValue("presolve", "off")
+        if tight:
+            self.model.setOptionValue("primal_feasibility_tolerance", TIGHT_TOLERANCE)
+            self.model.setOptionValue("dual_feasibility_tolerance", TIGHT_TOLERANCE)
+        hand_over(self.model, elastic.lp, elastic.lp.variables())
+        self.ratio_columns = [variable.index for variable in elastic.ratios]
+        self.shortfall_columns = [variable.index for variable in elastic.shortfalls]
+        self.excess_columns = [variable.index for variable in elastic.excesses]
+
+    def solve(
+        self, columns: Sequence[int], low: Sequence[float], high: Sequence[float]
+    ) -> ElasticOutcome:
+        """Set the bounds of the given cells' ratios, solve, read ratios and slacks back."""
+        import highspy
+
+        if columns:
+            indices = [self.ratio_columns[column] for column in columns]
+            self.model.changeColsBounds(len(indices), indices, list(low), list(high))
+        self.model.run()
+        status = self.model.getModelStatus()
+        if status != highspy.HighsModelStatus.kOptimal:
+            raise SolverError(f"highs stopped with status {status.name}")
+        values = list(self.model.getSolution().col_value)
+        return ElasticOutcome(
+            ratios=[values[i] for i in self.ratio_columns],
+            shortfalls=[values[i] for i in self.shortfall_columns],
+            excesses=[values[i] for i in self.excess_columns],
+        )
+
+
+class FreshElastic:
+    """The elastic LP solved by CBC through PuLP, the model written out afresh each solve."""
+
+    def __init__(self, elastic: ElasticLP, *, tight: bool) -> None:
+        self.elastic = elastic
+        self.solver = _pulp_solver("cbc", tight=tight)
+
+    def solve(
+        self, columns: Sequence[int], low: Sequence[float], high: Sequence[float]
+    ) -> ElasticOutcome:
+        """Set the bounds of the given cells' ratios, solve, read ratios and slacks back."""
+        for column, lower, upper in zip(columns, low, high, strict=True):
+            variable = self.elastic.ratios[column]
+            variable.lowBound, variable.upBound = lower, upper
+        status = self.elastic.lp.solve(self.solver)
+        if status != pulp.LpStatusOptimal:
+            raise SolverError(f"cbc stopped with status {pulp.LpStatus[status]!r}")
+        return ElasticOutcome(
+            ratios=[_number(v.varValue) for v in self.elastic.ratios],
+            shortfalls=[_number(v.varValue) for v in self.elastic.shortfalls],
+            excesses=[_number(v.varValue) for v in self.elastic.excesses],
+        )
+
+
+def elastic_solver(elastic: ElasticLP, solver: str, *, tight: bool) -> WarmElastic | FreshElastic:
+    """The elastic LP's solver: a warm HiGHS model, or CBC afresh each solve."""
+    check_solver(solver)
+    if solver == "highs":
+        return WarmElastic(elastic, tight=tight)
+    return FreshElastic(elastic, tight=tight)
 
 
 class BulkHiGHS(pulp.HiGHS):  # type: ignore[misc]

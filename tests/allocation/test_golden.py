@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 
 from allocation import allocate, parse_scenario
+from allocation.exact import check_cells_leximin
 from allocation.model import build_problem
+from allocation.rules import constrained
 from tests.allocation.golden import figures, load
 
 CASES = load()
@@ -30,6 +32,8 @@ def honours_pools_and_bounds(document: dict[str, Any], rule: str) -> None:
         upper = problem.upper(line.ministry)
         assert problem.lower(line.ministry) <= line.total
         assert upper is None or line.total <= upper
+    if rule == "constrained":
+        check_cells_leximin(problem, constrained(problem, solver="highs").cells)
 
 
 class TestGoldenFigures:

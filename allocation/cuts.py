@@ -1,0 +1,364 @@
+"""The cells' leximin split by exact cuts, once the ministry totals are fixed.
+
+The cells left open by ``exact.peel_forced_cells`` must add up to what each ministry and each
+pool still has to place. They are split part by part, a part being a connected set of open
+cells, by one step repeated:
+
+* At a level z the cells of a part fit within ``t(1 - z) ≤ x ≤ t(1 + z)`` (and ``x ≥ 0``)
+  unless a *cut* forbids it (Gale, Hoffman): ministries S and pools Q of the part such that S
+  must place more than Q's amounts and S's cells in the other pools can take. Each cut bounds
+  the level from below by a ratio of exact sums, so the smallest level that fits is the largest
+  such ratio.
+* An elastic LP (``model.elastic_lp``) at level z says whether the cells fit. If they do not, a
+  breadth-first search over the cells that can still move finds a violated cut, whose ratio is
+  the next, higher, z (Dinkelbach's method). Once they fit, the last cut is tight: its crossing
+  cells sit on their bounds in every split of that level, so they are fixed at exactly
+  ``t(1 ± z)``, z being the cut's exact ratio, and the part falls apart along the cut.
+* Exact arithmetic decides. A cut's level is computed in fractions; the amounts left for the
+  new parts must balance exactly; no part may end above its parent's level. Together the cuts
+  are the certificate: each proves no split does better at its level, and the split found
+  shows the level is reached. An LP that misjudged a level by less than its tolerance shows up
+  as an imbalance, whose own cut then raises the level.
+
+Floats only propose cuts. A fixed cell enters later solves at its exact value, so nothing
+drifts however many levels there are; a part is one LP solve per Dinkelbach step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import TypeVar
+
+from allocation.errors import SolverError
+from allocation.exact import Margins
+from allocation.leximin import Attempt
+from allocation.model import Cell, Problem, Sense, elastic_lp, scaled_row
+from allocation.solve import ElasticOutcome, elastic_solver, reported_precision
+
+Number = TypeVar("Number", float, Fraction)
+
+
+def lowest_level(needed: Number, up: Number, down: Number) -> Number | None:
+    """The smallest z ≥ 0 with ``needed ≤ up·(1 + z) − down·max(0, 1 − z)``; None if none.
+
+    A cut must place ``needed`` through cells that can rise (targets summing to ``up``) and
+    cells that can fall (targets summing to ``down``).
+
+    >>> lowest_level(Fraction(3), Fraction(2), Fraction(0)), lowest_level(1.0, 2.0, 1.0)
+    (Fraction(1, 2), 0.0)
+    """
+    if needed <= up - down:
+        return up * 0
+    if needed <= 2 * up:
+        return (needed - up + down) / (up + down)
+    if up > 0:
+        return needed / up - 1
+    return None
+
+
+def _orient(needed: Number, up: Number, down: Number) -> tuple[Number, int]:
+    """The level a cut forces either way: +1 if its ministries must rise, -1 if they fall."""
+    rise = lowest_level(needed, up, down)
+    fall = lowest_level(-needed, down, up)
+    if rise is None or fall is None:
+        raise SolverError("a cut no level can meet: the totals cannot be split")
+    return (rise, 1) if rise >= fall else (fall, -1)
+
+
+@dataclass(slots=True)
+class _Part:
+    """A connected set of open cells, the level tried for it and the cut behind that level."""
+
+    cells: list[int]
+    nodes: list[int]
+    ceiling: Fraction | None
+    level: float = 0.0
+    side: frozenset[int] | None = None
+
+
+class _Split:
+    """The state of one split: exact amounts left per row, fixed cells, the elastic LP."""
+
+    def __init__(
+        self, problem: Problem, margins: Margins, *, solver: str, attempt: Attempt
+    ) -> None:
+        self.cells = margins.cells
+        names = [*(f"total__{m}" for m in margins.rows), *(f"pool__{p}" for p in margins.pools)]
+        amounts = [*margins.rows.values(), *margins.pools.values()]
+        node_of = {name: index for index, name in enumerate(names)}
+        self.is_pool = [name.startswith("pool__") for name in names]
+        self.ends = [
+            (node_of[f"total__{cell.ministry}"], node_of[f"pool__{cell.pool}"])
+            for cell in self.cells
+        ]
+        self.target = [problem.cell_targets[cell] for cell in self.cells]
+        self.target_float = [float(target) for target in self.target]
+        self.residual = list(amounts)
+        self.residual_float = [float(amount) for amount in amounts]
+        self.open_cells: list[set[int]] = [set() for _ in names]
+        for index, (ministry, pool) in enumerate(self.ends):
+            self.open_cells[ministry].add(index)
+            self.open_cells[pool].add(index)
+        self.open_target = [sum(self.target_float[k] for k in cells) for cells in self.open_cells]
+        rows = []
+        for name, amount, members in zip(names, amounts, self.open_cells, strict=True):
+            row = scaled_row(
+                problem,
+                name,
+                cells=[self.cells[k] for k in sorted(members)],
+                sense=Sense.EQUAL,
+                amount=amount,
+            )
+            if row is None:
+                raise SolverError(f"row {name} has no open cell")
+            rows.append(row)
+        self.lp = elastic_solver(elastic_lp(self.cells, rows), solver, tight=attempt.tight)
+        self.tolerance = max(attempt.tolerance, reported_precision(solver))
+        self.values: dict[int, Fraction] = {}
+        self.pending: dict[int, float] = {}
+
+    # --- the loop ------------------------------------------------------------------------
+
+    def run(self) -> dict[Cell, Fraction]:
+        """Split every part until every open cell is fixed; the exact values."""
+        every = self._components(range(len(self.cells)))
+        parts = [self._part(cells, ceiling=None) for cells in every]
+        while parts:
+            outcome = self._solve(parts)
+            parts = [child for part in parts for child in self._advance(part, outcome)]
+        return {self.cells[index]: value for index, value in self.values.items()}
+
+    def _solve(self, parts: Sequence[_Part]) -> ElasticOutcome:
+        columns, low, high = [], [], []
+        for column, ratio in self.pending.items():
+            columns.append(column)
+            low.append(ratio)
+            high.append(ratio)
+        self.pending.clear()
+        for part in parts:
+            lower, upper = max(0.0, 1.0 - part.level), 1.0 + part.level
+            columns += part.cells
+            low += [lower] * len(part.cells)
+            high += [upper] * len(part.cells)
+        return self.lp.solve(columns, low, high)
+
+    def _advance(self, part: _Part, outcome: ElasticOutcome) -> list[_Part]:
+        """Raise the part's level by a violated cut, or fix its tight cut and split it."""
+        slack = sum(outcome.shortfalls[n] + outcome.excesses[n] for n in part.nodes)
+        if slack > self.tolerance:
+            return [self._raise(part, self._violated_side(part, outcome))]
+        if part.side is None:
+            return self._fix_at_target(part)
+        return self._cut(part)
+
+    def _raise(self, part: _Part, side: frozenset[int]) -> _Part:
+        level = self._float_level(part, side)
+        if level <= part.level * (1 + 1e-12):
+            raise SolverError("the LP found no cut that raises the level; its answers are noise")
+        part.level, part.side = level, side
+        return part
+
+    # --- cuts ----------------------------------------------------------------------------
+
+    def _violated_side(self, part: _Part, outcome: ElasticOutcome) -> frozenset[int]:
+        """Rows reachable from the worst-placed rows along cells that can still move.
+
+        A ministry short of its amount can take more of a pool through a cell below its upper
+        bound; a pool given too much can hand some back through a cell above its lower bound.
+        With the LP optimal, what is reachable forms a violated cut.
+        """
+        short = {
+            n: outcome.excesses[n] if self.is_pool[n] else outcome.shortfalls[n] for n in part.nodes
+        }
+        worst = max(short.values())
+        start = [n for n, amount in short.items() if amount >= worst * 1e-3 and amount > 0]
+        lower, upper = max(0.0, 1.0 - part.level), 1.0 + part.level
+        room = self.tolerance
+        seen = set(start)
+        stack = list(start)
+        while stack:
+            node = stack.pop()
+            pool = self.is_pool[node]
+            for cell in self.open_cells[node]:
+                ratio = outcome.ratios[cell]
+                movable = ratio > lower + room if pool else ratio < upper - room
+                other = self.ends[cell][0] if pool else self.ends[cell][1]
+                if movable and other not in seen:
+                    seen.add(other)
+                    stack.append(other)
+        return frozenset(seen)
+
+    def _level(self, part: _Part, side: frozenset[int]) -> tuple[Fraction, int]:
+        """The level a cut forces, exactly, and +1 if its own ministries must rise (-1: fall)."""
+        needed, up, down = self._sums(part, side, self.residual, self.target, Fraction(0))
+        return _orient(needed, up, down)
+
+    def _float_level(self, part: _Part, side: frozenset[int]) -> float:
+        """The level a cut forces, in floats: enough to choose the next level to try."""
+        sums = self._sums(part, side, self.residual_float, self.target_float, 0.0)
+        return _orient(*sums)[0]
+
+    def _sums(
+        self,
+        part: _Part,
+        side: frozenset[int],
+        residual: Sequence[Number],
+        target: Sequence[Number],
+        zero: Number,
+    ) -> tuple[Number, Number, Number]:
+        """What the cut must place, and the targets of its rising and falling crossing cells.
+
+        Summed over whichever of the cut and its complement touches fewer cells.
+        """
+        outside = frozenset(n for n in part.nodes if n not in side)
+        flip = sum(len(self.open_cells[n]) for n in outside) < sum(
+            len(self.open_cells[n]) for n in side
+        )
+        nodes = outside if flip else side
+        needed, up, down = zero, zero, zero
+        for node in nodes:
+            if self.is_pool[node]:
+                needed -= residual[node]
+            else:
+                needed += residual[node]
+            for cell in self.open_cells[node]:
+                ministry, pool = self.ends[cell]
+                if node == ministry and pool not in nodes:
+                    up += target[cell]
+                elif node == pool and ministry not in nodes:
+                    down += target[cell]
+        return (-needed, down, up) if flip else (needed, up, down)
+
+    def _cut(self, part: _Part) -> list[_Part]:
+        """Fix the tight cut's crossing cells at the exact level and split what is left."""
+        assert part.side is not None
+        level, orientation = self._level(part, part.side)
+        if part.ceiling is not None and level > part.ceiling:
+            raise SolverError("a part's level came out above its parent's")
+        fixed: dict[int, Fraction] = {}
+        for node in part.side:
+            for cell in self.open_cells[node]:
+                ministry, pool = self.ends[cell]
+                if node == ministry and pool not in part.side:
+                    fixed[cell] = self._bound_value(cell, level, rise=orientation > 0)
+                elif node == pool and ministry not in part.side:
+                    fixed[cell] = self._bound_value(cell, level, rise=orientation < 0)
+        left = [cell for cell in part.cells if cell not in fixed]
+        groups = self._components(left)
+        imbalance = self._imbalanced(part, fixed, groups)
+        if imbalance is not None:
+            raised, _ = self._level(part, imbalance)
+            if raised <= level:
+                raise SolverError("the amounts left after a cut do not balance")
+            part.level, part.side = float(raised), imbalance
+            return [part]
+        self._fix(fixed)
+        return [self._part(group, ceiling=level) for group in groups]
+
+    def _bound_value(self, cell: int, level: Fraction, *, rise: bool) -> Fraction:
+        target = self.target[cell]
+        if rise:
+            return target + target * level
+        return target - target * level if level < 1 else Fraction(0)
+
+    def _imbalanced(
+        self, part: _Part, fixed: Mapping[int, Fraction], groups: Sequence[list[int]]
+    ) -> frozenset[int] | None:
+        """A set of rows whose amounts left would not balance exactly, if any."""
+        change: dict[int, Fraction] = {}
+        for cell, value in fixed.items():
+            for node in self.ends[cell]:
+                change[node] = change.get(node, Fraction(0)) + value
+        covered: set[int] = set()
+        for group in groups:
+            nodes = {node for cell in group for node in self.ends[cell]}
+            covered |= nodes
+            balance = sum(
+                (
+                    (-1 if self.is_pool[n] else 1) * (self.residual[n] - change.get(n, 0))
+                    for n in nodes
+                ),
+                Fraction(0),
+            )
+            if balance:
+                return frozenset(nodes)
+        for node in part.nodes:
+            if node not in covered and self.residual[node] != change.get(node, 0):
+                return frozenset({node})
+        return None
+
+    # --- bookkeeping ---------------------------------------------------------------------
+
+    def _fix_at_target(self, part: _Part) -> list[_Part]:
+        fixed = {cell: self.target[cell] for cell in part.cells}
+        if self._imbalanced(part, fixed, []) is not None:
+            raise SolverError("the cells fit at their targets in the LP but not exactly")
+        self._fix(fixed)
+        return []
+
+    def _fix(self, fixed: Mapping[int, Fraction]) -> None:
+        for cell, value in fixed.items():
+            self.values[cell] = value
+            self.pending[cell] = float(value / self.target[cell])
+            for node in self.ends[cell]:
+                self.residual[node] -= value
+                self.residual_float[node] = float(self.residual[node])
+                self.open_cells[node].discard(cell)
+                self.open_target[node] -= self.target_float[cell]
+
+    def _part(self, cells: list[int], *, ceiling: Fraction | None) -> _Part:
+        """A new part, starting at the largest level a single row forces on its own."""
+        nodes = sorted({node for cell in cells for node in self.ends[cell]})
+        part = _Part(cells, nodes, ceiling)
+        best = 0.0
+        for node in nodes:
+            amount, target = self.residual_float[node], self.open_target[node]
+            level = abs(amount / target - 1) if target > 0 else 0.0
+            if level > best:
+                best, part.side = level, frozenset({node})
+        part.level = best
+        return part
+
+    def _components(self, cells: Iterable[int]) -> list[list[int]]:
+        parent: dict[int, int] = {}
+
+        def find(node: int) -> int:
+            root = node
+            while parent.setdefault(root, root) != root:
+                root = parent[root]
+            while parent[node] != root:
+                parent[node], node = root, parent[node]
+            return root
+
+        members = list(cells)
+        for cell in members:
+            ministry, pool = self.ends[cell]
+            a, b = find(ministry), find(pool)
+            if a != b:
+                parent[a] = b
+        groups: dict[int, list[int]] = {}
+        for cell in members:
+            groups.setdefault(find(self.ends[cell][0]), []).append(cell)
+        return list(groups.values())
+
+
+def leximin_cells(
+    problem: Problem, margins: Margins, *, solver: str, attempt: Attempt
+) -> dict[Cell, Fraction]:
+    """The exact leximin split of the open cells of ``margins``; raises ``SolverError``.
+
+    >>> from allocation.scenario import parse_scenario
+    >>> from allocation.model import build_problem
+    >>> from allocation.exact import peel_forced_cells
+    >>> from allocation.leximin import ATTEMPTS
+    >>> doc = {"year": 2027, "base": 100, "weights": {"A": 1, "B": 1},
+    ...        "variable": [{"channel": "c", "rate_per_contact": 1, "contacts": 100}]}
+    >>> p = build_problem(parse_scenario(doc))
+    >>> margins = peel_forced_cells(p, {"A": Fraction(15000), "B": Fraction(5000)})
+    >>> cells = leximin_cells(p, margins, solver="highs", attempt=ATTEMPTS[0])
+    >>> sorted((c.ministry, c.pool, str(v)) for c, v in cells.items())
+    [('A', 'base', '7500'), ('A', 'c', '7500'), ('B', 'base', '2500'), ('B', 'c', '2500')]
+    """
+    return _Split(problem, margins, solver=solver, attempt=attempt).run()
