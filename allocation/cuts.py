@@ -26,6 +26,7 @@ drifts however many levels there are; a part is one LP solve per Dinkelbach step
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -38,6 +39,9 @@ from allocation.model import Cell, Problem, Sense, elastic_lp, scaled_row
 from allocation.solve import ElasticOutcome, elastic_solver, reported_precision
 
 Number = TypeVar("Number", float, Fraction)
+
+NOISE = 1e-14
+"""Slack in the elastic LP below this is rounding; above it, the LP's cut is tried."""
 
 
 def lowest_level(needed: Number, up: Number, down: Number) -> Number | None:
@@ -82,7 +86,7 @@ class _Split:
     """The state of one split: exact amounts left per row, fixed cells, the elastic LP."""
 
     def __init__(
-        self, problem: Problem, margins: Margins, *, solver: str, attempt: Attempt
+        self, problem: Problem, margins: Margins, *, solver: str | None, attempt: Attempt
     ) -> None:
         self.cells = margins.cells
         names = [*(f"total__{m}" for m in margins.rows), *(f"pool__{p}" for p in margins.pools)]
@@ -114,8 +118,12 @@ class _Split:
             if row is None:
                 raise SolverError(f"row {name} has no open cell")
             rows.append(row)
-        self.lp = elastic_solver(elastic_lp(self.cells, rows), solver, tight=attempt.tight)
-        self.tolerance = max(attempt.tolerance, reported_precision(solver))
+        self.lp = (
+            None
+            if solver is None
+            else elastic_solver(elastic_lp(self.cells, rows), solver, tight=attempt.tight)
+        )
+        self.tolerance = max(attempt.tolerance, reported_precision(solver or "highs"))
         self.values: dict[int, Fraction] = {}
         self.pending: dict[int, float] = {}
 
@@ -126,11 +134,63 @@ class _Split:
         every = self._components(range(len(self.cells)))
         parts = [self._part(cells, ceiling=None) for cells in every]
         while parts:
+            if self.lp is None:
+                parts = [child for part in parts for child in self._settle_exactly(part)]
+                continue
             outcome = self._solve(parts)
             parts = [child for part in parts for child in self._advance(part, outcome)]
         return {self.cells[index]: value for index, value in self.values.items()}
 
+    def _settle_exactly(self, part: _Part) -> list[_Part]:
+        """Dinkelbach's steps for one part with exact max-flows instead of the LP."""
+        level = Fraction(0)
+        part.side = None
+        for node in part.nodes:
+            own, _ = self._level(part, frozenset({node}))
+            if own > level:
+                level, part.side = own, frozenset({node})
+        while (side := self._exact_violation(part, level)) is not None:
+            raised, _ = self._level(part, side)
+            if raised <= level:
+                raise SolverError("an exact cut does not raise the level")
+            level, part.side = raised, side
+        if part.side is None:
+            return self._fix_at_target(part)
+        return self._cut(part)
+
+    def _exact_violation(self, part: _Part, level: Fraction) -> frozenset[int] | None:
+        """The rows of a cut violated at ``level``, by an exact max-flow; None if all fit.
+
+        Pools send what is left of them, above their cells' lower bounds, to ministries
+        through their cells (up to each cell's room between its bounds). When the flow cannot
+        meet every ministry, the rows the source cannot reach form a violated cut.
+        """
+        room: dict[int, dict[int, Fraction]] = {}
+        need: dict[int, Fraction] = {n: self.residual[n] for n in part.nodes}
+        for cell in part.cells:
+            ministry, pool = self.ends[cell]
+            target = self.target[cell]
+            low = target * max(Fraction(0), 1 - level)
+            need[ministry] -= low
+            need[pool] -= low
+            room.setdefault(pool, {})[ministry] = target * (1 + level) - low
+        short = [n for n, amount in need.items() if amount < 0]
+        if short:
+            return frozenset({short[0]})
+        flow = _MaxFlow(room)
+        for node, amount in need.items():
+            if self.is_pool[node]:
+                flow.add(SOURCE, node, amount)
+            else:
+                flow.add(node, SINK, amount)
+        wanted = sum((need[n] for n in part.nodes if not self.is_pool[n]), Fraction(0))
+        if flow.run() == wanted:
+            return None
+        reached = flow.reachable()
+        return frozenset(n for n in part.nodes if n not in reached)
+
     def _solve(self, parts: Sequence[_Part]) -> ElasticOutcome:
+        assert self.lp is not None
         columns, low, high = [], [], []
         for column, ratio in self.pending.items():
             columns.append(column)
@@ -147,18 +207,19 @@ class _Split:
     def _advance(self, part: _Part, outcome: ElasticOutcome) -> list[_Part]:
         """Raise the part's level by a violated cut, or fix its tight cut and split it."""
         slack = sum(outcome.shortfalls[n] + outcome.excesses[n] for n in part.nodes)
-        if slack > self.tolerance:
-            return [self._raise(part, self._violated_side(part, outcome))]
+        if slack > NOISE:
+            side = self._violated_side(part, outcome)
+            level = self._float_level(part, side)
+            if level > part.level * (1 + 1e-12):
+                part.level, part.side = level, side
+                return [part]
+            if slack > self.tolerance:
+                raise SolverError(
+                    "the LP found no cut that raises the level; its answers are noise"
+                )
         if part.side is None:
             return self._fix_at_target(part)
         return self._cut(part)
-
-    def _raise(self, part: _Part, side: frozenset[int]) -> _Part:
-        level = self._float_level(part, side)
-        if level <= part.level * (1 + 1e-12):
-            raise SolverError("the LP found no cut that raises the level; its answers are noise")
-        part.level, part.side = level, side
-        return part
 
     # --- cuts ----------------------------------------------------------------------------
 
@@ -344,10 +405,68 @@ class _Split:
         return list(groups.values())
 
 
+SOURCE, SINK = -1, -2
+
+
+class _MaxFlow:
+    """Edmonds–Karp on exact capacities: shortest augmenting paths, found breadth-first."""
+
+    def __init__(self, arcs: Mapping[int, Mapping[int, Fraction]]) -> None:
+        self.room: dict[int, dict[int, Fraction]] = {}
+        for tail, heads in arcs.items():
+            for head, capacity in heads.items():
+                self.add(tail, head, capacity)
+
+    def add(self, tail: int, head: int, capacity: Fraction) -> None:
+        self.room.setdefault(tail, {})
+        self.room.setdefault(head, {})
+        self.room[tail][head] = self.room[tail].get(head, Fraction(0)) + capacity
+        self.room[head].setdefault(tail, Fraction(0))
+
+    def run(self) -> Fraction:
+        total = Fraction(0)
+        while (path := self._path()) is not None:
+            pushed = min(self.room[a][b] for a, b in zip(path, path[1:], strict=False))
+            for a, b in zip(path, path[1:], strict=False):
+                self.room[a][b] -= pushed
+                self.room[b][a] += pushed
+            total += pushed
+        return total
+
+    def _path(self) -> list[int] | None:
+        previous = {SOURCE: SOURCE}
+        queue = deque([SOURCE])
+        while queue:
+            node = queue.popleft()
+            for head, room in self.room.get(node, {}).items():
+                if room > 0 and head not in previous:
+                    previous[head] = node
+                    if head == SINK:
+                        path = [SINK]
+                        while path[-1] != SOURCE:
+                            path.append(previous[path[-1]])
+                        return path[::-1]
+                    queue.append(head)
+        return None
+
+    def reachable(self) -> set[int]:
+        seen = {SOURCE}
+        queue = deque([SOURCE])
+        while queue:
+            node = queue.popleft()
+            for head, room in self.room.get(node, {}).items():
+                if room > 0 and head not in seen:
+                    seen.add(head)
+                    queue.append(head)
+        return seen
+
+
 def leximin_cells(
-    problem: Problem, margins: Margins, *, solver: str, attempt: Attempt
+    problem: Problem, margins: Margins, *, solver: str | None, attempt: Attempt
 ) -> dict[Cell, Fraction]:
     """The exact leximin split of the open cells of ``margins``; raises ``SolverError``.
+
+    ``solver`` None uses exact max-flows instead of an LP: slower, but immune to scale.
 
     >>> from allocation.scenario import parse_scenario
     >>> from allocation.model import build_problem

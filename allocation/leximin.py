@@ -181,6 +181,16 @@ def run_rounds(
     return structure
 
 
+def first_round(
+    items: Sequence[Item], family: Family[Item], *, solver: str, attempt: Attempt
+) -> Structure[Item]:
+    """Only the first, min-max round: its level and duals, for the marginals."""
+    structure: Structure[Item] = Structure()
+    outcome = _Rounds(family, solver=solver, attempt=attempt).next(items, {}, structure)
+    structure.levels.append(max(outcome.level, 0.0))
+    return structure
+
+
 def _holds(structure: Structure[Item], *, slack: float) -> dict[Item, Interval]:
     return {
         item: hold_interval(b, structure.levels[b.level], slack=slack)

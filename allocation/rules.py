@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
+from allocation import hall
 from allocation.cuts import leximin_cells
 from allocation.diagnose import diagnose
 from allocation.errors import AllocationError, ExactnessError, Infeasible, SolverError
@@ -27,6 +28,7 @@ from allocation.leximin import (
     LP_TOLERANCE,
     Attempt,
     Structure,
+    first_round,
     run_rounds,
     totals_family,
 )
@@ -113,16 +115,49 @@ def constrained(problem: Problem, *, solver: str) -> ExactAllocation:
             return _constrained_pass(problem, solver=solver, attempt=attempt)
         except (ExactnessError, SolverError) as error:
             failures.append(error)
+    if hall.applies(problem):
+        try:
+            return _exact_pass(problem, solver=solver)
+        except (ExactnessError, SolverError) as error:
+            failures.append(error)
     raise ExactnessError(
         "no verified exact split: " + "; then ".join(str(failure) for failure in failures)
     )
 
 
-def _constrained_pass(problem: Problem, *, solver: str, attempt: Attempt) -> ExactAllocation:
-    """One pass: LP rounds for the totals, exact recovery, cells, verification."""
-    free = tuple(
+def _exact_pass(problem: Problem, *, solver: str) -> ExactAllocation:
+    """The fallback: totals by Hall's conditions in fractions, then the cells; no LP rounds.
+
+    Marginals still come from the first LP round, if that round agrees with the exact top
+    level; an LP that cannot resolve the problem explains nothing.
+    """
+    totals = hall.exact_totals(problem)
+    cells = split_cells(problem, totals, solver=solver, attempt=ATTEMPTS[0])
+    check_allocation(problem, cells)
+    check_totals_optimal(problem, totals, cells=cells)
+    free = _free(problem)
+    marginals: tuple[Marginal, ...] = ()
+    if free:
+        try:
+            first = first_round(free, totals_family(problem), solver=solver, attempt=ATTEMPTS[0])
+        except (SolverError, Infeasible):
+            first = Structure()
+        top = max(abs(totals[m] - problem.target(m)) / problem.target(m) for m in free)
+        if first.levels and abs(first.levels[0] - float(top)) <= 1e-9 * max(1.0, float(top)):
+            marginals = _marginals(problem, first)
+    return ExactAllocation(Rule.CONSTRAINED, cells, free, marginals)
+
+
+def _free(problem: Problem) -> tuple[str, ...]:
+    """Ministries with a target whose bounds leave room: the ones the leximin balances."""
+    return tuple(
         m for m in problem.ministries if problem.target(m) > 0 and not problem.is_pinned(m)
     )
+
+
+def _constrained_pass(problem: Problem, *, solver: str, attempt: Attempt) -> ExactAllocation:
+    """One pass: LP rounds for the totals, exact recovery, cells, verification."""
+    free = _free(problem)
     structure: Structure[str] = Structure()
     if free:
         structure = run_rounds(free, totals_family(problem), solver=solver, attempt=attempt)
@@ -154,7 +189,11 @@ def split_cells(
     cells = {cell: Fraction(0) for cell in problem.cells()}
     cells.update(margins.fixed)
     if margins.cells:
-        cells.update(leximin_cells(problem, margins, solver=solver, attempt=attempt))
+        try:
+            found = leximin_cells(problem, margins, solver=solver, attempt=attempt)
+        except SolverError:
+            found = leximin_cells(problem, margins, solver=None, attempt=attempt)
+        cells.update(found)
     return cells
 
 
