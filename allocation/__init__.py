@@ -9,6 +9,7 @@ Pure: the standard library, PuLP and highspy only. The stages, one module each:
 from allocation.engine import allocate
 from allocation.errors import (
     AllocationError,
+    BudgetExceeded,
     ExactnessError,
     Infeasible,
     InvalidScenario,
@@ -25,6 +26,7 @@ __all__ = [
     "SOLVERS",
     "AllocationError",
     "AllocationReport",
+    "BudgetExceeded",
     "ExactnessError",
     "Infeasible",
     "InvalidScenario",

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import TypeVar
 
+from allocation.budget import UNLIMITED, Budget
 from allocation.errors import SolverError
 from allocation.exact import Margins
 from allocation.leximin import Attempt
@@ -86,8 +87,15 @@ class _Split:
     """The state of one split: exact amounts left per row, fixed cells, the elastic LP."""
 
     def __init__(
-        self, problem: Problem, margins: Margins, *, solver: str | None, attempt: Attempt
+        self,
+        problem: Problem,
+        margins: Margins,
+        *,
+        solver: str | None,
+        attempt: Attempt,
+        budget: Budget,
     ) -> None:
+        self.budget = budget
         self.cells = margins.cells
         names = [*(f"total__{m}" for m in margins.rows), *(f"pool__{p}" for p in margins.pools)]
         amounts = [*margins.rows.values(), *margins.pools.values()]
@@ -134,6 +142,7 @@ class _Split:
         every = self._components(range(len(self.cells)))
         parts = [self._part(cells, ceiling=None) for cells in every]
         while parts:
+            self.budget.check()
             if self.lp is None:
                 parts = [child for part in parts for child in self._settle_exactly(part)]
                 continue
@@ -150,6 +159,7 @@ class _Split:
             if own > level:
                 level, part.side = own, frozenset({node})
         while (side := self._exact_violation(part, level)) is not None:
+            self.budget.check()
             raised, _ = self._level(part, side)
             if raised <= level:
                 raise SolverError("an exact cut does not raise the level")
@@ -177,7 +187,7 @@ class _Split:
         short = [n for n, amount in need.items() if amount < 0]
         if short:
             return frozenset({short[0]})
-        flow = _MaxFlow(room)
+        flow = _MaxFlow(room, budget=self.budget)
         for node, amount in need.items():
             if self.is_pool[node]:
                 flow.add(SOURCE, node, amount)
@@ -202,7 +212,7 @@ class _Split:
             columns += part.cells
             low += [lower] * len(part.cells)
             high += [upper] * len(part.cells)
-        return self.lp.solve(columns, low, high)
+        return self.lp.solve(columns, low, high, budget=self.budget)
 
     def _advance(self, part: _Part, outcome: ElasticOutcome) -> list[_Part]:
         """Raise the part's level by a violated cut, or fix its tight cut and split it."""
@@ -411,7 +421,8 @@ SOURCE, SINK = -1, -2
 class _MaxFlow:
     """Edmonds–Karp on exact capacities: shortest augmenting paths, found breadth-first."""
 
-    def __init__(self, arcs: Mapping[int, Mapping[int, Fraction]]) -> None:
+    def __init__(self, arcs: Mapping[int, Mapping[int, Fraction]], *, budget: Budget) -> None:
+        self.budget = budget
         self.room: dict[int, dict[int, Fraction]] = {}
         for tail, heads in arcs.items():
             for head, capacity in heads.items():
@@ -426,6 +437,7 @@ class _MaxFlow:
     def run(self) -> Fraction:
         total = Fraction(0)
         while (path := self._path()) is not None:
+            self.budget.check()
             pushed = min(self.room[a][b] for a, b in zip(path, path[1:], strict=False))
             for a, b in zip(path, path[1:], strict=False):
                 self.room[a][b] -= pushed
@@ -462,7 +474,12 @@ class _MaxFlow:
 
 
 def leximin_cells(
-    problem: Problem, margins: Margins, *, solver: str | None, attempt: Attempt
+    problem: Problem,
+    margins: Margins,
+    *,
+    solver: str | None,
+    attempt: Attempt,
+    budget: Budget = UNLIMITED,
 ) -> dict[Cell, Fraction]:
     """The exact leximin split of the open cells of ``margins``; raises ``SolverError``.
 
@@ -480,4 +497,4 @@ def leximin_cells(
     >>> sorted((c.ministry, c.pool, str(v)) for c, v in cells.items())
     [('A', 'base', '7500'), ('A', 'c', '7500'), ('B', 'base', '2500'), ('B', 'c', '2500')]
     """
-    return _Split(problem, margins, solver=solver, attempt=attempt).run()
+    return _Split(problem, margins, solver=solver, attempt=attempt, budget=budget).run()

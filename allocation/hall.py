@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from fractions import Fraction
 
+from allocation.budget import UNLIMITED, Budget
 from allocation.diagnose import ENUMERATION_LIMIT
 from allocation.errors import ExactnessError
 from allocation.model import Problem
@@ -173,7 +174,7 @@ def _first_level(slack: Callable[[Fraction], Fraction], points: Sequence[Fractio
     return previous + 1 + (-slack(previous + 1)) / rise
 
 
-def exact_totals(problem: Problem) -> dict[str, Fraction]:
+def exact_totals(problem: Problem, *, budget: Budget = UNLIMITED) -> dict[str, Fraction]:
     """The leximin ministry totals, exactly; assumes the bounds are feasible (``diagnose``).
 
     >>> from allocation.scenario import parse_scenario
@@ -187,6 +188,7 @@ def exact_totals(problem: Problem) -> dict[str, Fraction]:
     while state.free:
         level = max(state.own_level(m) for m in state.free)
         while True:
+            budget.check()
             violation, mask, carry = state.worst(level)
             if violation <= 0:
                 break

@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
+from allocation.budget import UNLIMITED, Budget
 from allocation.errors import Infeasible, SolverError
 from allocation.model import (
     Cell,
@@ -156,13 +157,19 @@ class _Reader(Generic[Item]):
 
 
 def run_rounds(
-    items: Sequence[Item], family: Family[Item], *, solver: str, attempt: Attempt
+    items: Sequence[Item],
+    family: Family[Item],
+    *,
+    solver: str,
+    attempt: Attempt,
+    budget: Budget = UNLIMITED,
 ) -> Structure[Item]:
     """Run Ogryczak rounds until every item is blocked; return the structure found."""
     structure: Structure[Item] = Structure()
-    rounds = _Rounds(family, solver=solver, attempt=attempt)
+    rounds = _Rounds(family, solver=solver, attempt=attempt, budget=budget)
     free = list(items)
     while free:
+        budget.check()
         held = _holds(structure, slack=hold_slack(solver))
         outcome = rounds.next(free, held, structure)
         reader = _Reader(family, outcome, attempt.tolerance, reported_precision(solver))
@@ -173,7 +180,9 @@ def run_rounds(
             structure.zero_levels.add(level_index)
             newly = dict.fromkeys(free, 0)
         elif not newly:
-            newly = _blocked_by_checks(free, held, reader=reader, solver=solver, attempt=attempt)
+            newly = _blocked_by_checks(
+                free, held, reader=reader, solver=solver, attempt=attempt, budget=budget
+            )
         structure.levels.append(max(outcome.level, 0.0))
         for item, sign in newly.items():
             structure.blocked[item] = Blocked(level_index, sign, family.ratio(item, outcome))
@@ -182,11 +191,17 @@ def run_rounds(
 
 
 def first_round(
-    items: Sequence[Item], family: Family[Item], *, solver: str, attempt: Attempt
+    items: Sequence[Item],
+    family: Family[Item],
+    *,
+    solver: str,
+    attempt: Attempt,
+    budget: Budget = UNLIMITED,
 ) -> Structure[Item]:
     """Only the first, min-max round: its level and duals, for the marginals."""
     structure: Structure[Item] = Structure()
-    outcome = _Rounds(family, solver=solver, attempt=attempt).next(items, {}, structure)
+    rounds = _Rounds(family, solver=solver, attempt=attempt, budget=budget)
+    outcome = rounds.next(items, {}, structure)
     structure.levels.append(max(outcome.level, 0.0))
     return structure
 
@@ -201,7 +216,10 @@ def _holds(structure: Structure[Item], *, slack: float) -> dict[Item, Interval]:
 class _Rounds(Generic[Item]):
     """Solves successive rounds: one warm HiGHS model, or a fresh PuLP model each round."""
 
-    def __init__(self, family: Family[Item], *, solver: str, attempt: Attempt) -> None:
+    def __init__(
+        self, family: Family[Item], *, solver: str, attempt: Attempt, budget: Budget
+    ) -> None:
+        self.budget = budget
         self.family: Family[Item] = family
         self.solver = solver
         self.attempt = attempt
@@ -216,7 +234,7 @@ class _Rounds(Generic[Item]):
             outcome = self._warm(free, held, structure)
         else:
             round_lp = self.family.build(free, held)
-            outcome = _solve(round_lp, self.solver, attempt=self.attempt)
+            outcome = _solve(round_lp, self.solver, attempt=self.attempt, budget=self.budget)
             if structure.first_lp is None:
                 structure.first_lp = round_lp
         if structure.first is None:
@@ -237,15 +255,15 @@ class _Rounds(Generic[Item]):
                 self.warm.hold(deviation_row_names(self.family.subject(item)), interval)
                 self.held.add(item)
         try:
-            return self.warm.solve()
+            return self.warm.solve(self.budget)
         except Infeasible as error:
             raise SolverError(f"highs lost feasibility in a leximin round: {error}") from error
 
 
-def _solve(round_lp: RoundLP, solver: str, *, attempt: Attempt) -> RoundOutcome:
+def _solve(round_lp: RoundLP, solver: str, *, attempt: Attempt, budget: Budget) -> RoundOutcome:
     """Solve a round; the bounds were checked exactly beforehand, so infeasible is numerical."""
     try:
-        return solve_round(round_lp, solver, tight=attempt.tight)
+        return solve_round(round_lp, solver, tight=attempt.tight, budget=budget)
     except Infeasible as error:
         raise SolverError(f"{solver} lost feasibility in a leximin round: {error}") from error
 
@@ -277,6 +295,7 @@ def _blocked_by_checks(
     reader: _Reader[Item],
     solver: str,
     attempt: Attempt,
+    budget: Budget,
 ) -> dict[Item, int]:
     """Decide blocking item by item: can this item alone get below the level z*?"""
     level, family = reader.outcome.level, reader.family
@@ -285,7 +304,8 @@ def _blocked_by_checks(
         if not reader.is_tight(item):
             continue
         others = {other: (max(0.0, 1 - level), 1 + level) for other in free if other != item}
-        check = _solve(family.build([item], {**held, **others}), solver, attempt=attempt)
+        round_lp = family.build([item], {**held, **others})
+        check = _solve(round_lp, solver, attempt=attempt, budget=budget)
         if check.level >= level - attempt.tolerance * max(1.0, level):
             newly[item] = 1 if family.ratio(item, check) >= 1 else -1
     if not newly:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import TypeVar
 
+from allocation.budget import UNLIMITED, Budget
 from allocation.errors import ExactnessError
 from allocation.model import Cell, Problem
 
@@ -60,7 +61,9 @@ class RoundedAllocation:
     totals: Mapping[str, int]
 
 
-def round_allocation(problem: Problem, cells: Mapping[Cell, Fraction]) -> RoundedAllocation:
+def round_allocation(
+    problem: Problem, cells: Mapping[Cell, Fraction], *, budget: Budget = UNLIMITED
+) -> RoundedAllocation:
     """Round an exact allocation to cents, keeping pools exact and totals within a cent.
 
     >>> from allocation.scenario import parse_scenario
@@ -70,7 +73,7 @@ def round_allocation(problem: Problem, cells: Mapping[Cell, Fraction]) -> Rounde
     >>> round_allocation(p, dict(p.cell_targets)).totals
     {'A': 1, 'B': 1, 'C': 0}
     """
-    table = _TableRounding(problem, cells)
+    table = _TableRounding(problem, cells, budget=budget)
     table.decide_totals()
     table.decide_cells()
     return table.result()
@@ -92,8 +95,9 @@ class _TableRounding:
     flipping alternating paths found breadth-first in a fixed order.
     """
 
-    def __init__(self, problem: Problem, cells: Mapping[Cell, Fraction]) -> None:
+    def __init__(self, problem: Problem, cells: Mapping[Cell, Fraction], *, budget: Budget) -> None:
         self.problem = problem
+        self.budget = budget
         self.exact = {cell: Fraction(cells.get(cell, 0)) for cell in problem.cells()}
         self.cell_order = sorted(
             (c for c, v in self.exact.items() if _fraction_part(v)), key=self._cell_rank
@@ -243,6 +247,7 @@ class _TableRounding:
         """Ministries in rank order: round up if a consistent table still exists."""
         undecided = {m for m in self.totals if self.high[m] > self.low[m]}
         for ministry in sorted(undecided, key=self._ministry_rank):
+            self.budget.check()
             undecided.discard(ministry)
             node: Node = ("m", ministry)
             if self._degree(node) == self.high[ministry] or self._raise(
@@ -256,6 +261,7 @@ class _TableRounding:
     def decide_cells(self) -> None:
         """Cells in rank order: round up if the fixed margins can still be met."""
         for cell in self.cell_order:
+            self.budget.check()
             if cell in self.up:
                 self.locked.add(cell)
                 continue

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from allocation import hall
+from allocation.budget import UNLIMITED, Budget
 from allocation.cuts import leximin_cells
 from allocation.diagnose import diagnose
 from allocation.errors import AllocationError, ExactnessError, Infeasible, SolverError
@@ -91,7 +92,7 @@ def equal(problem: Problem) -> ExactAllocation:
     return ExactAllocation(Rule.EQUAL, cells)
 
 
-def constrained(problem: Problem, *, solver: str) -> ExactAllocation:
+def constrained(problem: Problem, *, solver: str, budget: Budget = UNLIMITED) -> ExactAllocation:
     """The leximin-optimal split within every bound; raises ``Infeasible`` when there is none.
 
     First the ministry totals: minimise the largest relative deviation |X_i - t_i| / t_i, then
@@ -112,12 +113,12 @@ def constrained(problem: Problem, *, solver: str) -> ExactAllocation:
     failures: list[AllocationError] = []
     for attempt in ATTEMPTS:
         try:
-            return _constrained_pass(problem, solver=solver, attempt=attempt)
+            return _constrained_pass(problem, solver=solver, attempt=attempt, budget=budget)
         except (ExactnessError, SolverError) as error:
             failures.append(error)
     if hall.applies(problem):
         try:
-            return _exact_pass(problem, solver=solver)
+            return _exact_pass(problem, solver=solver, budget=budget)
         except (ExactnessError, SolverError) as error:
             failures.append(error)
     raise ExactnessError(
@@ -125,21 +126,22 @@ def constrained(problem: Problem, *, solver: str) -> ExactAllocation:
     )
 
 
-def _exact_pass(problem: Problem, *, solver: str) -> ExactAllocation:
+def _exact_pass(problem: Problem, *, solver: str, budget: Budget) -> ExactAllocation:
     """The fallback: totals by Hall's conditions in fractions, then the cells; no LP rounds.
 
     Marginals still come from the first LP round, if that round agrees with the exact top
     level; an LP that cannot resolve the problem explains nothing.
     """
-    totals = hall.exact_totals(problem)
-    cells = split_cells(problem, totals, solver=solver, attempt=ATTEMPTS[0])
+    totals = hall.exact_totals(problem, budget=budget)
+    cells = split_cells(problem, totals, solver=solver, attempt=ATTEMPTS[0], budget=budget)
     check_allocation(problem, cells)
     check_totals_optimal(problem, totals, cells=cells)
     free = _free(problem)
     marginals: tuple[Marginal, ...] = ()
     if free:
         try:
-            first = first_round(free, totals_family(problem), solver=solver, attempt=ATTEMPTS[0])
+            family = totals_family(problem)
+            first = first_round(free, family, solver=solver, attempt=ATTEMPTS[0], budget=budget)
         except (SolverError, Infeasible):
             first = Structure()
         top = max(abs(totals[m] - problem.target(m)) / problem.target(m) for m in free)
@@ -155,12 +157,15 @@ def _free(problem: Problem) -> tuple[str, ...]:
     )
 
 
-def _constrained_pass(problem: Problem, *, solver: str, attempt: Attempt) -> ExactAllocation:
+def _constrained_pass(
+    problem: Problem, *, solver: str, attempt: Attempt, budget: Budget
+) -> ExactAllocation:
     """One pass: LP rounds for the totals, exact recovery, cells, verification."""
     free = _free(problem)
     structure: Structure[str] = Structure()
     if free:
-        structure = run_rounds(free, totals_family(problem), solver=solver, attempt=attempt)
+        family = totals_family(problem)
+        structure = run_rounds(free, family, solver=solver, attempt=attempt, budget=budget)
     failure: ExactnessError | None = None
     tried: list[dict[str, Fraction]] = []
     for thorough in (False, True):
@@ -171,7 +176,7 @@ def _constrained_pass(problem: Problem, *, solver: str, attempt: Attempt) -> Exa
             if totals in tried:
                 continue
             tried.append(totals)
-            cells = split_cells(problem, totals, solver=solver, attempt=attempt)
+            cells = split_cells(problem, totals, solver=solver, attempt=attempt, budget=budget)
             check_allocation(problem, cells)
             check_totals_optimal(problem, totals, cells=cells)
         except ExactnessError as error:
@@ -182,7 +187,12 @@ def _constrained_pass(problem: Problem, *, solver: str, attempt: Attempt) -> Exa
 
 
 def split_cells(
-    problem: Problem, totals: Mapping[str, Fraction], *, solver: str, attempt: Attempt
+    problem: Problem,
+    totals: Mapping[str, Fraction],
+    *,
+    solver: str,
+    attempt: Attempt,
+    budget: Budget = UNLIMITED,
 ) -> dict[Cell, Fraction]:
     """Split fixed ministry totals over the pools, leximin in the cells' relative deviation."""
     margins = peel_forced_cells(problem, totals)
@@ -190,9 +200,9 @@ def split_cells(
     cells.update(margins.fixed)
     if margins.cells:
         try:
-            found = leximin_cells(problem, margins, solver=solver, attempt=attempt)
+            found = leximin_cells(problem, margins, solver=solver, attempt=attempt, budget=budget)
         except SolverError:
-            found = leximin_cells(problem, margins, solver=None, attempt=attempt)
+            found = leximin_cells(problem, margins, solver=None, attempt=attempt, budget=budget)
         cells.update(found)
     return cells
 
@@ -215,10 +225,12 @@ def _marginals(problem: Problem, structure: Structure[str]) -> tuple[Marginal, .
     return tuple(found)
 
 
-def exact_allocation(problem: Problem, rule: Rule, *, solver: str) -> ExactAllocation:
+def exact_allocation(
+    problem: Problem, rule: Rule, *, solver: str, budget: Budget = UNLIMITED
+) -> ExactAllocation:
     """Apply one rule; raises ``Infeasible`` only for the constrained rule."""
     if rule is Rule.PROPORTIONAL:
         return proportional(problem)
     if rule is Rule.EQUAL:
         return equal(problem)
-    return constrained(problem, solver=solver)
+    return constrained(problem, solver=solver, budget=budget)

@@ -23,6 +23,7 @@ from typing import Any
 
 import pulp
 
+from allocation.budget import UNLIMITED, Budget
 from allocation.errors import Infeasible, SolverError, UnknownSolver
 from allocation.model import Cell, ElasticLP, RoundLP
 
@@ -46,15 +47,20 @@ def check_solver(name: str) -> str:
     return name
 
 
-def solve_round(round_lp: RoundLP, solver: str, *, tight: bool = True) -> RoundOutcome:
+def solve_round(
+    round_lp: RoundLP, solver: str, *, tight: bool = True, budget: Budget = UNLIMITED
+) -> RoundOutcome:
     """Solve one round LP and read back values, reduced costs and duals.
 
-    ``tight`` asks for 1e-10 feasibility tolerances instead of the solver's defaults.
+    ``tight`` asks for 1e-10 feasibility tolerances instead of the solver's defaults; the
+    solver may take what is left of ``budget``.
     """
-    status = round_lp.lp.solve(_pulp_solver(solver, tight=tight))
+    limit = budget.lp_limit()
+    status = round_lp.lp.solve(_pulp_solver(solver, tight=tight, time_limit=limit))
     if status == pulp.LpStatusInfeasible:
         raise Infeasible(("the solver found that the bounds cannot all be met",))
     if status != pulp.LpStatusOptimal:
+        budget.check()
         raise SolverError(f"{solver} stopped with status {pulp.LpStatus[status]!r}")
     return RoundOutcome(
         level=_number(round_lp.level.varValue),
@@ -92,7 +98,7 @@ def _number(value: object) -> float:
 TIGHT_TOLERANCE = 1e-10
 
 
-def _pulp_solver(name: str, *, tight: bool) -> pulp.LpSolver:
+def _pulp_solver(name: str, *, tight: bool, time_limit: float | None = None) -> pulp.LpSolver:
     check_solver(name)
     if name == "highs":
         _swallow_highs_banner()
@@ -104,12 +110,17 @@ def _pulp_solver(name: str, *, tight: bool) -> pulp.LpSolver:
             if tight
             else {}
         )
-        return BulkHiGHS(msg=False, presolve="off", **tolerances)
+        return BulkHiGHS(msg=False, presolve="off", timeLimit=time_limit, **tolerances)
     options = (
         [f"primalTolerance {TIGHT_TOLERANCE}", f"dualTolerance {TIGHT_TOLERANCE}"] if tight else []
     )
     return pulp.COIN_CMD(
-        path=pulp.PULP_CBC_CMD.pulp_cbc_path, msg=False, mip=False, options=options
+        path=pulp.PULP_CBC_CMD.pulp_cbc_path,
+        msg=False,
+        mip=False,
+        options=options,
+        timeLimit=time_limit,
+        timeMode="elapsed",
     )
 
 
@@ -182,11 +193,11 @@ class WarmRounds:
         self.model.changeRowBounds(above, -highspy.kHighsInf, high)
         self.model.changeRowBounds(below, low, highspy.kHighsInf)
 
-    def solve(self) -> RoundOutcome:
+    def solve(self, budget: Budget = UNLIMITED) -> RoundOutcome:
         """Run from the last basis and read the round back; infeasible raises ``Infeasible``."""
         import highspy
 
-        self.model.run()
+        _run_within(self.model, budget)
         status = self.model.getModelStatus()
         if status == highspy.HighsModelStatus.kInfeasible:
             raise Infeasible(("the solver found that the bounds cannot all be met",))
@@ -235,7 +246,12 @@ class WarmElastic:
         self.excess_columns = [variable.index for variable in elastic.excesses]
 
     def solve(
-        self, columns: Sequence[int], low: Sequence[float], high: Sequence[float]
+        self,
+        columns: Sequence[int],
+        low: Sequence[float],
+        high: Sequence[float],
+        *,
+        budget: Budget = UNLIMITED,
     ) -> ElasticOutcome:
         """Set the bounds of the given cells' ratios, solve, read ratios and slacks back."""
         import highspy
@@ -243,7 +259,7 @@ class WarmElastic:
         if columns:
             indices = [self.ratio_columns[column] for column in columns]
             self.model.changeColsBounds(len(indices), indices, list(low), list(high))
-        self.model.run()
+        _run_within(self.model, budget)
         status = self.model.getModelStatus()
         if status != highspy.HighsModelStatus.kOptimal:
             raise SolverError(f"highs stopped with status {status.name}")
@@ -260,17 +276,24 @@ class FreshElastic:
 
     def __init__(self, elastic: ElasticLP, *, tight: bool) -> None:
         self.elastic = elastic
-        self.solver = _pulp_solver("cbc", tight=tight)
+        self.tight = tight
 
     def solve(
-        self, columns: Sequence[int], low: Sequence[float], high: Sequence[float]
+        self,
+        columns: Sequence[int],
+        low: Sequence[float],
+        high: Sequence[float],
+        *,
+        budget: Budget = UNLIMITED,
     ) -> ElasticOutcome:
         """Set the bounds of the given cells' ratios, solve, read ratios and slacks back."""
         for column, lower, upper in zip(columns, low, high, strict=True):
             variable = self.elastic.ratios[column]
             variable.lowBound, variable.upBound = lower, upper
-        status = self.elastic.lp.solve(self.solver)
+        solver = _pulp_solver("cbc", tight=self.tight, time_limit=budget.lp_limit())
+        status = self.elastic.lp.solve(solver)
         if status != pulp.LpStatusOptimal:
+            budget.check()
             raise SolverError(f"cbc stopped with status {pulp.LpStatus[status]!r}")
         return ElasticOutcome(
             ratios=[_number(v.varValue) for v in self.elastic.ratios],
@@ -285,6 +308,17 @@ def elastic_solver(elastic: ElasticLP, solver: str, *, tight: bool) -> WarmElast
     if solver == "highs":
         return WarmElastic(elastic, tight=tight)
     return FreshElastic(elastic, tight=tight)
+
+
+def _run_within(model: Any, budget: Budget) -> None:
+    """Run a HiGHS model with what is left of the budget as its time limit."""
+    import highspy
+
+    limit = budget.lp_limit()
+    model.setOptionValue("time_limit", highspy.kHighsInf if limit is None else limit)
+    model.run()
+    if model.getModelStatus() == highspy.HighsModelStatus.kTimeLimit:
+        raise budget.exceeded()
 
 
 class BulkHiGHS(pulp.HiGHS):  # type: ignore[misc]

@@ -39,6 +39,7 @@ GENERATORS: tuple[tuple[str, st.SearchStrategy[dict[str, Any]]], ...] = (
     ("unbounded", pooled_documents()),
     ("infeasible", infeasible_documents(max_ministries=5)),
     ("extreme scales", extreme_documents()),
+    ("extreme scales, up to 60 ministries", extreme_documents(max_ministries=60)),
 )
 
 
@@ -54,12 +55,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--examples", type=int, default=300, help="examples per generator")
     parser.add_argument("--solver", default="highs")
+    parser.add_argument("--only", help="run only generators whose name contains this")
     args = parser.parse_args(argv)
     print("| generator | scenarios | optimal | infeasible | refused | rate |")
     print("|---|---:|---:|---:|---:|---:|")
     total, refused_total, reasons = 0, 0, []
     start = time.perf_counter()
     for name, strategy in GENERATORS:
+        if args.only and args.only not in name:
+            continue
         counts: Counter[str] = Counter()
         for document in draw_documents(strategy, args.examples):
             result = outcome(document, solver=args.solver)
