@@ -110,7 +110,9 @@ def _pulp_solver(name: str, *, tight: bool, time_limit: float | None = None) -> 
             if tight
             else {}
         )
-        return BulkHiGHS(msg=False, presolve="off", timeLimit=time_limit, **tolerances)
+        return BulkHiGHS(
+            msg=False, presolve="off", threads=1, timeLimit=time_limit, **tolerances
+        )
     options = (
         [f"primalTolerance {TIGHT_TOLERANCE}", f"dualTolerance {TIGHT_TOLERANCE}"] if tight else []
     )
@@ -122,6 +124,25 @@ def _pulp_solver(name: str, *, tight: bool, time_limit: float | None = None) -> 
         timeLimit=time_limit,
         timeMode="elapsed",
     )
+
+
+def new_highs(*, tight: bool) -> Any:
+    """A silent in-process HiGHS model without presolve, on one thread.
+
+    One thread: the LPs are small and solved one after another, and HiGHS's thread pool
+    costs more per solve (about 80 microseconds) than it can win back on them.
+    """
+    import highspy
+
+    _swallow_highs_banner()
+    model = highspy.Highs()  # type: ignore[no-untyped-call]
+    model.setOptionValue("output_flag", False)
+    model.setOptionValue("presolve", "off")
+    model.setOptionValue("threads", 1)
+    if tight:
+        model.setOptionValue("primal_feasibility_tolerance", TIGHT_TOLERANCE)
+        model.setOptionValue("dual_feasibility_tolerance", TIGHT_TOLERANCE)
+    return model
 
 
 def hand_over(model: Any, lp: pulp.LpProblem, variables: list[pulp.LpVariable]) -> None:
@@ -171,12 +192,7 @@ class WarmRounds:
         import highspy
 
         _swallow_highs_banner()
-        self.model = highspy.Highs()  # type: ignore[no-untyped-call]
-        self.model.setOptionValue("output_flag", False)
-        self.model.setOptionValue("presolve", "off")
-        if tight:
-            self.model.setOptionValue("primal_feasibility_tolerance", TIGHT_TOLERANCE)
-            self.model.setOptionValue("dual_feasibility_tolerance", TIGHT_TOLERANCE)
+        self.model = new_highs(tight=tight)
         hand_over(self.model, round_lp.lp, round_lp.lp.variables())
         self.columns = {cell: var.index for cell, var in round_lp.ratios.items()}
         self.level_column = round_lp.level.index
@@ -234,12 +250,7 @@ class WarmElastic:
         import highspy
 
         _swallow_highs_banner()
-        self.model = highspy.Highs()  # type: ignore[no-untyped-call]
-        self.model.setOptionValue("output_flag", False)
-        self.model.setOptionValue("presolve", "off")
-        if tight:
-            self.model.setOptionValue("primal_feasibility_tolerance", TIGHT_TOLERANCE)
-            self.model.setOptionValue("dual_feasibility_tolerance", TIGHT_TOLERANCE)
+        self.model = new_highs(tight=tight)
         hand_over(self.model, elastic.lp, elastic.lp.variables())
         self.ratio_columns = [variable.index for variable in elastic.ratios]
         self.shortfall_columns = [variable.index for variable in elastic.shortfalls]
