@@ -30,19 +30,35 @@ from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from allocation.budget import UNLIMITED, Budget
 from allocation.errors import SolverError
 from allocation.exact import Margins
 from allocation.leximin import Attempt
-from allocation.model import Cell, Problem, Sense, elastic_lp, scaled_row
-from allocation.solve import ElasticOutcome, elastic_solver, reported_precision
+from allocation.model import Cell, Problem, ScaledRow, Sense, elastic_lp, scaled_row
+from allocation.solve import (
+    ElasticOutcome,
+    FreshElastic,
+    WarmElastic,
+    elastic_solver,
+    reported_precision,
+)
 
 Number = TypeVar("Number", float, Fraction)
 
 NOISE = 1e-14
 """Slack in the elastic LP below this is rounding; above it, the LP's cut is tried."""
+
+FLOW_CELLS = 60
+"""Parts with at most this many open cells are settled by max-flows in floats, not the LP:
+for a few dozen cells a flow in Python is cheaper than a solve."""
+
+FLOW_NOISE = 1e-12
+"""In the float max-flow, shortfalls below this share of the amounts are rounding."""
+
+FLOAT_STEP = 1e-12
+"""A float cut must raise the level by more than this share to count as progress."""
 
 
 def lowest_level(needed: Number, up: Number, down: Number) -> Number | None:
@@ -114,26 +130,36 @@ class _Split:
             self.open_cells[ministry].add(index)
             self.open_cells[pool].add(index)
         self.open_target = [sum(self.target_float[k] for k in cells) for cells in self.open_cells]
-        rows = []
-        for name, amount, members in zip(names, amounts, self.open_cells, strict=True):
-            row = scaled_row(
-                problem,
-                name,
-                cells=[self.cells[k] for k in sorted(members)],
-                sense=Sense.EQUAL,
-                amount=amount,
-            )
-            if row is None:
-                raise SolverError(f"row {name} has no open cell")
-            rows.append(row)
-        self.lp = (
-            None
-            if solver is None
-            else elastic_solver(elastic_lp(self.cells, rows), solver, tight=attempt.tight)
-        )
+        self.problem, self.names, self.amounts = problem, names, amounts
+        self.solver, self.attempt = solver, attempt
+        self.lp: WarmElastic | FreshElastic | None = None
         self.tolerance = max(attempt.tolerance, reported_precision(solver or "highs"))
         self.values: dict[int, Fraction] = {}
         self.pending: dict[int, float] = {}
+
+    def _elastic(self) -> WarmElastic | FreshElastic:
+        """The elastic LP over every open cell, built the first time a part needs it."""
+        if self.lp is None:
+            assert self.solver is not None
+            rows: list[ScaledRow] = []
+            for name, amount in zip(self.names, self.amounts, strict=True):
+                node = len(rows)
+                members = sorted(k for k in range(len(self.cells)) if node in self.ends[k])
+                row = scaled_row(
+                    self.problem,
+                    name,
+                    cells=[self.cells[k] for k in members],
+                    sense=Sense.EQUAL,
+                    amount=amount,
+                )
+                if row is None:
+                    raise SolverError(f"row {name} has no open cell")
+                rows.append(row)
+            elastic = elastic_lp(self.cells, rows)
+            self.lp = elastic_solver(elastic, self.solver, tight=self.attempt.tight)
+            for cell, value in self.values.items():
+                self.pending[cell] = float(value / self.target[cell])
+        return self.lp
 
     # --- the loop ------------------------------------------------------------------------
 
@@ -143,64 +169,57 @@ class _Split:
         parts = [self._part(cells, ceiling=None) for cells in every]
         while parts:
             self.budget.check()
-            if self.lp is None:
-                parts = [child for part in parts for child in self._settle_exactly(part)]
-                continue
-            outcome = self._solve(parts)
-            parts = [child for part in parts for child in self._advance(part, outcome)]
+            exact = self.solver is None
+            small = [p for p in parts if exact or len(p.cells) <= FLOW_CELLS]
+            large = [p for p in parts if not exact and len(p.cells) > FLOW_CELLS]
+            following = [child for part in small for child in self._settle(part, exact=exact)]
+            if large:
+                outcome = self._solve(large)
+                following += [child for part in large for child in self._advance(part, outcome)]
+            parts = following
         return {self.cells[index]: value for index, value in self.values.items()}
 
-    def _settle_exactly(self, part: _Part) -> list[_Part]:
-        """Dinkelbach's steps for one part with exact max-flows instead of the LP."""
-        level = Fraction(0)
-        part.side = None
-        for node in part.nodes:
-            own, _ = self._level(part, frozenset({node}))
-            if own > level:
-                level, part.side = own, frozenset({node})
-        while (side := self._exact_violation(part, level)) is not None:
+    def _settle(self, part: _Part, *, exact: bool) -> list[_Part]:
+        """Dinkelbach's steps for one part with max-flows, in floats or in fractions."""
+        level: float | Fraction = part.level
+        if exact:
+            level, part.side = Fraction(0), None
+            for node in part.nodes:
+                own, _ = self._level(part, frozenset({node}))
+                if own > level:
+                    level, part.side = own, frozenset({node})
+        while (side := self._violation(part, level, exact=exact)) is not None:
             self.budget.check()
-            raised, _ = self._level(part, side)
-            if raised <= level:
-                raise SolverError("an exact cut does not raise the level")
+            raised = self._level(part, side)[0] if exact else self._float_level(part, side)
+            if raised <= level * (1 + FLOAT_STEP if not exact else 1):
+                if exact:
+                    raise SolverError("an exact cut does not raise the level")
+                break
             level, part.side = raised, side
+        part.level = float(level)
         if part.side is None:
             return self._fix_at_target(part)
         return self._cut(part)
 
-    def _exact_violation(self, part: _Part, level: Fraction) -> frozenset[int] | None:
-        """The rows of a cut violated at ``level``, by an exact max-flow; None if all fit.
+    def _violation(
+        self, part: _Part, level: float | Fraction, *, exact: bool
+    ) -> frozenset[int] | None:
+        """The rows of a cut violated at ``level``, by a max-flow; None if all cells fit.
 
         Pools send what is left of them, above their cells' lower bounds, to ministries
         through their cells (up to each cell's room between its bounds). When the flow cannot
-        meet every ministry, the rows the source cannot reach form a violated cut.
+        meet every ministry, the rows the source cannot reach form a violated cut. In floats,
+        shortfalls below a relative ``FLOW_NOISE`` count as rounding.
         """
-        room: dict[int, dict[int, Fraction]] = {}
-        need: dict[int, Fraction] = {n: self.residual[n] for n in part.nodes}
-        for cell in part.cells:
-            ministry, pool = self.ends[cell]
-            target = self.target[cell]
-            low = target * max(Fraction(0), 1 - level)
-            need[ministry] -= low
-            need[pool] -= low
-            room.setdefault(pool, {})[ministry] = target * (1 + level) - low
-        short = [n for n, amount in need.items() if amount < 0]
-        if short:
-            return frozenset({short[0]})
-        flow = _MaxFlow(room, budget=self.budget)
-        for node, amount in need.items():
-            if self.is_pool[node]:
-                flow.add(SOURCE, node, amount)
-            else:
-                flow.add(node, SINK, amount)
-        wanted = sum((need[n] for n in part.nodes if not self.is_pool[n]), Fraction(0))
-        if flow.run() == wanted:
-            return None
-        reached = flow.reachable()
-        return frozenset(n for n in part.nodes if n not in reached)
+        if exact:
+            assert isinstance(level, Fraction)
+            return _flow_cut(self, part, level, self.residual, self.target, Fraction(0))
+        scale = max(abs(self.residual_float[n]) for n in part.nodes)
+        return _flow_cut(
+            self, part, float(level), self.residual_float, self.target_float, scale * FLOW_NOISE
+        )
 
     def _solve(self, parts: Sequence[_Part]) -> ElasticOutcome:
-        assert self.lp is not None
         columns, low, high = [], [], []
         for column, ratio in self.pending.items():
             columns.append(column)
@@ -212,7 +231,7 @@ class _Split:
             columns += part.cells
             low += [lower] * len(part.cells)
             high += [upper] * len(part.cells)
-        return self.lp.solve(columns, low, high, budget=self.budget)
+        return self._elastic().solve(columns, low, high, budget=self.budget)
 
     def _advance(self, part: _Part, outcome: ElasticOutcome) -> list[_Part]:
         """Raise the part's level by a violated cut, or fix its tight cut and split it."""
@@ -418,24 +437,67 @@ class _Split:
 SOURCE, SINK = -1, -2
 
 
-class _MaxFlow:
-    """Edmonds–Karp on exact capacities: shortest augmenting paths, found breadth-first."""
+def _flow_cut(
+    split: _Split,
+    part: _Part,
+    level: Number,
+    residual: Sequence[Number],
+    target: Sequence[Number],
+    noise: Number,
+) -> frozenset[int] | None:
+    """The max-flow test of ``_Split._violation``, in the number type it is given."""
+    zero = noise - noise
+    room: dict[int, dict[int, Number]] = {}
+    need: dict[int, Number] = {n: residual[n] for n in part.nodes}
+    fall = 1 - level if level < 1 else zero
+    for cell in part.cells:
+        ministry, pool = split.ends[cell]
+        low = target[cell] * fall
+        need[ministry] -= low
+        need[pool] -= low
+        room.setdefault(pool, {})[ministry] = target[cell] * (1 + level) - low
+    short = [n for n, amount in need.items() if amount < -noise]
+    if short:
+        return frozenset({short[0]})
+    flow = _MaxFlow(room, noise=noise, budget=split.budget)
+    for node, amount in need.items():
+        if split.is_pool[node]:
+            flow.add(SOURCE, node, amount)
+        else:
+            flow.add(node, SINK, amount)
+    wanted = sum((need[n] for n in part.nodes if not split.is_pool[n]), zero)
+    if flow.run() >= wanted - noise * len(part.nodes):
+        return None
+    reached = flow.reachable()
+    return frozenset(n for n in part.nodes if n not in reached)
 
-    def __init__(self, arcs: Mapping[int, Mapping[int, Fraction]], *, budget: Budget) -> None:
+
+class _MaxFlow(Generic[Number]):
+    """Edmonds–Karp: shortest augmenting paths, found breadth-first.
+
+    In fractions it is exact (``noise`` 0); in floats an arc with less room than ``noise``
+    counts as full.
+    """
+
+    def __init__(
+        self, arcs: Mapping[int, Mapping[int, Number]], *, noise: Number, budget: Budget
+    ) -> None:
         self.budget = budget
-        self.room: dict[int, dict[int, Fraction]] = {}
+        self.noise: Number = noise
+        self.room: dict[int, dict[int, Number]] = {}
         for tail, heads in arcs.items():
             for head, capacity in heads.items():
                 self.add(tail, head, capacity)
 
-    def add(self, tail: int, head: int, capacity: Fraction) -> None:
+    def add(self, tail: int, head: int, capacity: Number) -> None:
+        zero = capacity - capacity
         self.room.setdefault(tail, {})
         self.room.setdefault(head, {})
-        self.room[tail][head] = self.room[tail].get(head, Fraction(0)) + capacity
-        self.room[head].setdefault(tail, Fraction(0))
+        self.room[tail][head] = self.room[tail].get(head, zero) + capacity
+        self.room[head].setdefault(tail, zero)
 
-    def run(self) -> Fraction:
-        total = Fraction(0)
+    def run(self) -> Number:
+        total: Number = self.noise - self.noise
         while (path := self._path()) is not None:
             self.budget.check()
             pushed = min(self.room[a][b] for a, b in zip(path, path[1:], strict=False))
@@ -448,10 +510,11 @@ class _MaxFlow:
     def _path(self) -> list[int] | None:
         previous = {SOURCE: SOURCE}
         queue = deque([SOURCE])
+        noise = self.noise
         while queue:
             node = queue.popleft()
             for head, room in self.room.get(node, {}).items():
-                if room > 0 and head not in previous:
+                if room > noise and head not in previous:
                     previous[head] = node
                     if head == SINK:
                         path = [SINK]
@@ -467,7 +530,7 @@ class _MaxFlow:
         while queue:
             node = queue.popleft()
             for head, room in self.room.get(node, {}).items():
-                if room > 0 and head not in seen:
+                if room > self.noise and head not in seen:
                     seen.add(head)
                     queue.append(head)
         return seen

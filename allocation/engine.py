@@ -62,7 +62,7 @@ def allocate(
             problem, year, document=document, problems=infeasible.problems, solver=solver
         )
     budget.check()
-    rounded = round_allocation(problem, allocation.cells, budget=budget)
+    rounded = round_allocation(problem, allocation.cells, totals=allocation.totals, budget=budget)
     if chosen is Rule.CONSTRAINED:
         check_allocation(problem, rounded.cells)
         found = []

@@ -206,53 +206,34 @@ def peel_forced_cells(problem: Problem, totals: Mapping[str, Fraction]) -> Margi
     >>> peel_forced_cells(p, {"A": Fraction(100), "B": Fraction(200)}).cells
     ()
     """
-    open_cells = set(problem.allowed)
-    fixed: dict[Cell, Fraction] = {}
     rows = {m: totals[m] for m in problem.ministries if problem.target(m) > 0}
     pools = {p.name: Fraction(p.amount) for p in problem.pools if p.amount > 0}
-    changed = True
-    while changed:
-        changed = False
-        for key, amounts in ((_ministry_of, rows), (_pool_of, pools)):
-            for subject in list(amounts):
-                members = [cell for cell in open_cells if key(cell) == subject]
-                if len(members) == 1:
-                    _fix(
-                        members[0],
-                        amounts[subject],
-                        fixed=fixed,
-                        open_cells=open_cells,
-                        rows=rows,
-                        pools=pools,
-                    )
-                    changed = True
-    ordered = tuple(cell for cell in problem.allowed if cell in open_cells)
-    live_rows = {m: v for m, v in rows.items() if any(c.ministry == m for c in ordered)}
-    live_pools = {p: v for p, v in pools.items() if any(c.pool == p for c in ordered)}
+    members: dict[tuple[str, str], set[Cell]] = {}
+    for cell in problem.allowed:
+        members.setdefault(("m", cell.ministry), set()).add(cell)
+        members.setdefault(("p", cell.pool), set()).add(cell)
+    fixed: dict[Cell, Fraction] = {}
+    lonely = [key for key, cells in members.items() if len(cells) == 1]
+    while lonely:
+        # Ministries first, as a cell alone in both its row and its pool takes the row's
+        # amount; the check of every constraint then finds any pool that disagrees.
+        lonely.sort(key=lambda key: key[0] == "p")
+        key = lonely.pop(0)
+        if len(members[key]) != 1:
+            continue
+        (cell,) = members[key]
+        value = rows[cell.ministry] if key[0] == "m" else pools[cell.pool]
+        fixed[cell] = value
+        rows[cell.ministry] -= value
+        pools[cell.pool] -= value
+        for other in (("m", cell.ministry), ("p", cell.pool)):
+            members[other].discard(cell)
+            if len(members[other]) == 1:
+                lonely.append(other)
+    ordered = tuple(cell for cell in problem.allowed if cell not in fixed)
+    live_rows = {m: v for m, v in rows.items() if members.get(("m", m))}
+    live_pools = {p: v for p, v in pools.items() if members.get(("p", p))}
     return Margins(fixed, ordered, live_rows, live_pools)
-
-
-def _ministry_of(cell: Cell) -> str:
-    return cell.ministry
-
-
-def _pool_of(cell: Cell) -> str:
-    return cell.pool
-
-
-def _fix(
-    cell: Cell,
-    value: Fraction,
-    *,
-    fixed: dict[Cell, Fraction],
-    open_cells: set[Cell],
-    rows: dict[str, Fraction],
-    pools: dict[str, Fraction],
-) -> None:
-    fixed[cell] = value
-    open_cells.discard(cell)
-    rows[cell.ministry] -= value
-    pools[cell.pool] -= value
 
 
 # --- verification --------------------------------------------------------------------------

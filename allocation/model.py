@@ -147,9 +147,10 @@ def build_problem(scenario: Scenario) -> Problem:
 def _cell_targets(ministries: tuple[str, ...], pools: tuple[Pool, ...]) -> dict[Cell, Fraction]:
     targets: dict[Cell, Fraction] = {}
     for pool in pools:
-        weight_sum = sum((Fraction(weight) for _, weight in pool.weights), Fraction(0))
+        weights = {ministry: Fraction(weight) for ministry, weight in pool.weights}
+        weight_sum = sum(weights.values(), Fraction(0))
         for ministry in ministries:
-            weight = Fraction(pool.weight(ministry))
+            weight = weights.get(ministry, Fraction(0))
             share = pool.amount * weight / weight_sum if weight_sum else Fraction(0)
             targets[Cell(ministry, pool.name)] = share
     return targets

@@ -10,7 +10,7 @@ Rounding to cents happens later, in ``allocation.rounding``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 from allocation import hall
@@ -60,10 +60,18 @@ class ExactAllocation:
     cells: Mapping[Cell, Fraction]
     free: tuple[str, ...] = ()
     marginals: tuple[Marginal, ...] = ()
+    totals: Mapping[str, Fraction] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.totals:
+            totals: dict[str, Fraction] = {}
+            for cell, value in self.cells.items():
+                totals[cell.ministry] = totals.get(cell.ministry, Fraction(0)) + value
+            object.__setattr__(self, "totals", totals)
 
     def total(self, ministry: str) -> Fraction:
         """The ministry's exact total over all pools."""
-        return sum((v for c, v in self.cells.items() if c.ministry == ministry), Fraction(0))
+        return self.totals.get(ministry, Fraction(0))
 
 
 def proportional(problem: Problem) -> ExactAllocation:
@@ -147,7 +155,7 @@ def _exact_pass(problem: Problem, *, solver: str, budget: Budget) -> ExactAlloca
         top = max(abs(totals[m] - problem.target(m)) / problem.target(m) for m in free)
         if first.levels and abs(first.levels[0] - float(top)) <= 1e-9 * max(1.0, float(top)):
             marginals = _marginals(problem, first)
-    return ExactAllocation(Rule.CONSTRAINED, cells, free, marginals)
+    return ExactAllocation(Rule.CONSTRAINED, cells, free, marginals, totals)
 
 
 def _free(problem: Problem) -> tuple[str, ...]:
@@ -182,7 +190,8 @@ def _constrained_pass(
         except ExactnessError as error:
             failure = error
             continue
-        return ExactAllocation(Rule.CONSTRAINED, cells, free, _marginals(problem, structure))
+        marginals = _marginals(problem, structure)
+        return ExactAllocation(Rule.CONSTRAINED, cells, free, marginals, totals)
     raise failure or ExactnessError("the totals could not be recovered")
 
 

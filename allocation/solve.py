@@ -110,9 +110,7 @@ def _pulp_solver(name: str, *, tight: bool, time_limit: float | None = None) -> 
             if tight
             else {}
         )
-        return BulkHiGHS(
-            msg=False, presolve="off", threads=1, timeLimit=time_limit, **tolerances
-        )
+        return BulkHiGHS(msg=False, presolve="off", threads=1, timeLimit=time_limit, **tolerances)
     options = (
         [f"primalTolerance {TIGHT_TOLERANCE}", f"dualTolerance {TIGHT_TOLERANCE}"] if tight else []
     )
@@ -189,7 +187,6 @@ class WarmRounds:
     """
 
     def __init__(self, round_lp: RoundLP, *, tight: bool) -> None:
-        import highspy
 
         _swallow_highs_banner()
         self.model = new_highs(tight=tight)
@@ -247,7 +244,6 @@ class WarmElastic:
     """
 
     def __init__(self, elastic: ElasticLP, *, tight: bool) -> None:
-        import highspy
 
         _swallow_highs_banner()
         self.model = new_highs(tight=tight)
