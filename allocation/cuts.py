@@ -136,6 +136,7 @@ class _Split:
         self.tolerance = max(attempt.tolerance, reported_precision(solver or "highs"))
         self.values: dict[int, Fraction] = {}
         self.pending: dict[int, float] = {}
+        self.parent = list(range(len(names)))
 
     def _elastic(self) -> WarmElastic | FreshElastic:
         """The elastic LP over every open cell, built the first time a part needs it."""
@@ -167,6 +168,13 @@ class _Split:
         """Split every part until every open cell is fixed; the exact values."""
         every = self._components(range(len(self.cells)))
         parts = [self._part(cells, ceiling=None) for cells in every]
+        for part in parts:
+            balance = sum(
+                (-self.residual[n] if self.is_pool[n] else self.residual[n] for n in part.nodes),
+                Fraction(0),
+            )
+            if balance:
+                raise SolverError("the totals do not add up to the pools they can carry")
         while parts:
             self.budget.check()
             exact = self.solver is None
@@ -327,51 +335,71 @@ class _Split:
         level, orientation = self._level(part, part.side)
         if part.ceiling is not None and level > part.ceiling:
             raise SolverError("a part's level came out above its parent's")
-        fixed: dict[int, Fraction] = {}
+        rising: list[int] = []
+        falling: list[int] = []
         for node in part.side:
             for cell in self.open_cells[node]:
                 ministry, pool = self.ends[cell]
                 if node == ministry and pool not in part.side:
-                    fixed[cell] = self._bound_value(cell, level, rise=orientation > 0)
+                    (rising if orientation > 0 else falling).append(cell)
                 elif node == pool and ministry not in part.side:
-                    fixed[cell] = self._bound_value(cell, level, rise=orientation < 0)
-        left = [cell for cell in part.cells if cell not in fixed]
-        groups = self._components(left)
-        imbalance = self._imbalanced(part, fixed, groups)
+                    (falling if orientation > 0 else rising).append(cell)
+        if level >= 1:
+            change = self._change(rising, [], level)
+            ratios = {**dict.fromkeys(rising, 1 + level), **dict.fromkeys(falling, Fraction(0))}
+        else:
+            change = self._change(rising, falling, level)
+            ratios = {**dict.fromkeys(rising, 1 + level), **dict.fromkeys(falling, 1 - level)}
+        fixed = set(ratios)
+        groups = self._components([cell for cell in part.cells if cell not in fixed])
+        imbalance = self._imbalanced(part, change, groups)
         if imbalance is not None:
             raised, _ = self._level(part, imbalance)
             if raised <= level:
                 raise SolverError("the amounts left after a cut do not balance")
             part.level, part.side = float(raised), imbalance
             return [part]
-        self._fix(fixed)
+        self._fix(ratios, change)
         return [self._part(group, ceiling=level) for group in groups]
 
-    def _bound_value(self, cell: int, level: Fraction, *, rise: bool) -> Fraction:
-        target = self.target[cell]
-        if rise:
-            return target + target * level
-        return target - target * level if level < 1 else Fraction(0)
+    def _change(
+        self, rising: Sequence[int], falling: Sequence[int], level: Fraction
+    ) -> dict[int, Fraction]:
+        """What the fixed cells take from each row: targets summed first, the level once.
+
+        A rising cell takes ``t(1 + z)``, a falling one ``t(1 − z)``; per row that is
+        ``Σt + z·(Σt_rising − Σt_falling)``, one product with the level instead of one per cell.
+        """
+        base: dict[int, Fraction] = {}
+        slope: dict[int, Fraction] = {}
+        for cells, sign in ((rising, 1), (falling, -1)):
+            for cell in cells:
+                target = self.target[cell]
+                for node in self.ends[cell]:
+                    base[node] = base.get(node, Fraction(0)) + target
+                    slope[node] = slope.get(node, Fraction(0)) + sign * target
+        return {node: base[node] + slope[node] * level for node in base}
 
     def _imbalanced(
-        self, part: _Part, fixed: Mapping[int, Fraction], groups: Sequence[list[int]]
+        self, part: _Part, change: Mapping[int, Fraction], groups: Sequence[list[int]]
     ) -> frozenset[int] | None:
-        """A set of rows whose amounts left would not balance exactly, if any."""
-        change: dict[int, Fraction] = {}
-        for cell, value in fixed.items():
-            for node in self.ends[cell]:
-                change[node] = change.get(node, Fraction(0)) + value
+        """A set of rows whose amounts left would not balance exactly, if any.
+
+        The part balances as a whole, so the largest group balances when the others do and
+        only they are summed; a row left without open cells must have nothing left.
+        """
         covered: set[int] = set()
-        for group in groups:
-            nodes = {node for cell in group for node in self.ends[cell]}
+        sets = [{node for cell in group for node in self.ends[cell]} for group in groups]
+        for nodes in sets:
             covered |= nodes
-            balance = sum(
-                (
-                    (-1 if self.is_pool[n] else 1) * (self.residual[n] - change.get(n, 0))
-                    for n in nodes
-                ),
-                Fraction(0),
-            )
+        largest = max(range(len(sets)), key=lambda k: len(sets[k]), default=-1)
+        for index, nodes in enumerate(sets):
+            if index == largest:
+                continue
+            balance = Fraction(0)
+            for n in nodes:
+                left = self.residual[n] - change.get(n, 0)
+                balance = balance - left if self.is_pool[n] else balance + left
             if balance:
                 return frozenset(nodes)
         for node in part.nodes:
@@ -382,21 +410,25 @@ class _Split:
     # --- bookkeeping ---------------------------------------------------------------------
 
     def _fix_at_target(self, part: _Part) -> list[_Part]:
-        fixed = {cell: self.target[cell] for cell in part.cells}
-        if self._imbalanced(part, fixed, []) is not None:
+        ratios = dict.fromkeys(part.cells, Fraction(1))
+        change = self._change(part.cells, [], Fraction(0))
+        if self._imbalanced(part, change, []) is not None:
             raise SolverError("the cells fit at their targets in the LP but not exactly")
-        self._fix(fixed)
+        self._fix(ratios, change)
         return []
 
-    def _fix(self, fixed: Mapping[int, Fraction]) -> None:
-        for cell, value in fixed.items():
-            self.values[cell] = value
-            self.pending[cell] = float(value / self.target[cell])
+    def _fix(self, ratios: Mapping[int, Fraction], change: Mapping[int, Fraction]) -> None:
+        """Fix cells at ``ratio × target`` and take ``change`` from their rows."""
+        as_float = {ratio: float(ratio) for ratio in set(ratios.values())}
+        for cell, ratio in ratios.items():
+            self.values[cell] = self.target[cell] * ratio
+            self.pending[cell] = as_float[ratio]
             for node in self.ends[cell]:
-                self.residual[node] -= value
-                self.residual_float[node] = float(self.residual[node])
                 self.open_cells[node].discard(cell)
                 self.open_target[node] -= self.target_float[cell]
+        for node, taken in change.items():
+            self.residual[node] -= taken
+            self.residual_float[node] = float(self.residual[node])
 
     def _part(self, cells: list[int], *, ceiling: Fraction | None) -> _Part:
         """A new part, starting at the largest level a single row forces on its own."""
@@ -412,25 +444,29 @@ class _Split:
         return part
 
     def _components(self, cells: Iterable[int]) -> list[list[int]]:
-        parent: dict[int, int] = {}
-
-        def find(node: int) -> int:
-            root = node
-            while parent.setdefault(root, root) != root:
-                root = parent[root]
-            while parent[node] != root:
-                parent[node], node = root, parent[node]
-            return root
-
+        """The connected groups of ``cells`` (through shared rows), by union-find."""
+        parent = self.parent
         members = list(cells)
+        touched = []
         for cell in members:
-            ministry, pool = self.ends[cell]
-            a, b = find(ministry), find(pool)
+            a, b = self.ends[cell]
+            while parent[a] != a:
+                parent[a] = parent[parent[a]]
+                a = parent[a]
+            while parent[b] != b:
+                parent[b] = parent[parent[b]]
+                b = parent[b]
             if a != b:
                 parent[a] = b
+                touched.append(a)
         groups: dict[int, list[int]] = {}
         for cell in members:
-            groups.setdefault(find(self.ends[cell][0]), []).append(cell)
+            root = self.ends[cell][0]
+            while parent[root] != root:
+                root = parent[root]
+            groups.setdefault(root, []).append(cell)
+        for node in touched:
+            parent[node] = node
         return list(groups.values())
 
 

@@ -159,12 +159,15 @@ class _TableRounding:
         self._start()
 
     def _cell_rank(self, cell: Cell) -> tuple[object, ...]:
-        value = self.exact[cell]
+        remainder = _fraction_part(self.exact[cell])
         target = self.problem.cell_targets[cell]
-        return (-_fraction_part(value), -target, cell.ministry, cell.pool)
+        # The float comes first only to spare exact comparisons: float() is monotone, so it
+        # orders the same way wherever it differs, and ties fall through to the fractions.
+        return (-float(remainder), -remainder, -target, cell.ministry, cell.pool)
 
     def _ministry_rank(self, ministry: str) -> tuple[object, ...]:
-        return (-_fraction_part(self.totals[ministry]), -self.problem.target(ministry), ministry)
+        remainder = _fraction_part(self.totals[ministry])
+        return (-float(remainder), -remainder, -self.problem.target(ministry), ministry)
 
     # --- counts and moves ---
 
