@@ -143,9 +143,11 @@ class _Split:
         if self.lp is None:
             assert self.solver is not None
             rows: list[ScaledRow] = []
-            for name, amount in zip(self.names, self.amounts, strict=True):
-                node = len(rows)
-                members = sorted(k for k in range(len(self.cells)) if node in self.ends[k])
+            members_of: list[list[int]] = [[] for _ in self.names]
+            for index, (ministry, pool) in enumerate(self.ends):
+                members_of[ministry].append(index)
+                members_of[pool].append(index)
+            for name, amount, members in zip(self.names, self.amounts, members_of, strict=True):
                 row = scaled_row(
                     self.problem,
                     name,

@@ -272,34 +272,46 @@ def check_totals_optimal(
         takers.setdefault(cell.ministry, []).append(cell.pool)
         if cells.get(cell, 0) > 0:
             givers.setdefault(cell.pool, []).append(cell.ministry)
+    can_fall = {m for m in ratio if totals[m] > problem.lower(m)}
+    # Per pool, the two highest ratios among the ministries that can fall and that a chain
+    # from the pool reaches: a ministry taking the pool may receive from the highest other.
+    best: dict[str, list[tuple[Fraction, str]]] = {}
+    for pool in givers:
+        reached = _reachable_from(pool, takers, givers=givers)
+        ranked = sorted(((ratio[m], m) for m in reached if m in can_fall), reverse=True)
+        best[pool] = ranked[:2]
     for ministry in ratio:
         upper = problem.upper(ministry)
         if upper is not None and totals[ministry] >= upper:
             continue
-        for other in _reachable_givers(ministry, takers, givers=givers):
-            if totals[other] > problem.lower(other) and ratio[other] > ratio[ministry]:
-                raise ExactnessError(
-                    f"moving money from {other} to {ministry} would lower the deviation"
-                )
-
-
-def _reachable_givers(
-    start: str, takers: Mapping[str, list[str]], *, givers: Mapping[str, list[str]]
-) -> set[str]:
-    seen_pools: set[str] = set()
-    seen_ministries = {start}
-    frontier = [start]
-    while frontier:
-        ministry = frontier.pop()
         for pool in takers.get(ministry, []):
-            if pool in seen_pools:
+            for other_ratio, other in best.get(pool, []):
+                if other != ministry:
+                    if other_ratio > ratio[ministry]:
+                        raise ExactnessError(
+                            f"moving money from {other} to {ministry} would lower the deviation"
+                        )
+                    break
+
+
+def _reachable_from(
+    pool: str, takers: Mapping[str, list[str]], *, givers: Mapping[str, list[str]]
+) -> set[str]:
+    """Ministries a chain from ``pool`` reaches: its givers, the pools they take, theirs..."""
+    seen_pools = {pool}
+    seen_ministries: set[str] = set()
+    frontier = [pool]
+    while frontier:
+        current = frontier.pop()
+        for giver in givers.get(current, []):
+            if giver in seen_ministries:
                 continue
-            seen_pools.add(pool)
-            for giver in givers.get(pool, []):
-                if giver not in seen_ministries:
-                    seen_ministries.add(giver)
-                    frontier.append(giver)
-    return seen_ministries - {start}
+            seen_ministries.add(giver)
+            for taken in takers.get(giver, []):
+                if taken not in seen_pools:
+                    seen_pools.add(taken)
+                    frontier.append(taken)
+    return seen_ministries
 
 
 def check_cells_leximin(problem: Problem, cells: Mapping[Cell, Fraction]) -> None:

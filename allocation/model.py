@@ -188,15 +188,19 @@ class NamedConstraint:
             total += amounts.get(cell, 0)
         return total
 
-    def excess(self, amounts: Mapping[Cell, Fraction | int]) -> Fraction | int:
+    def excess(
+        self, amounts: Mapping[Cell, Fraction | int], *, lhs: Fraction | int | None = None
+    ) -> Fraction | int:
         """By how much the constraint is broken; 0 when it holds.
+
+        ``lhs`` is the constrained sum when the caller has already computed it.
 
         >>> a = Cell("A", "base")
         >>> c = NamedConstraint("ceiling__A", "ceiling", "A", (a,), Sense.AT_MOST, 5)
         >>> c.excess({a: 7}), c.excess({a: 3}), c.excess({a: Fraction(11, 2)})
         (2, 0, Fraction(1, 2))
         """
-        gap = self.lhs(amounts) - self.bound
+        gap = (self.lhs(amounts) if lhs is None else lhs) - self.bound
         if self.sense is Sense.AT_MOST:
             return max(gap, 0)
         if self.sense is Sense.AT_LEAST:
@@ -297,8 +301,12 @@ def violations(
     []
     """
     broken = []
+    sums: dict[tuple[Cell, ...], Fraction | int] = {}
     for constraint in constraints:
-        gap = constraint.excess(amounts)
+        # A ministry's floor, ceiling and max_share share one sum.
+        if constraint.cells not in sums:
+            sums[constraint.cells] = constraint.lhs(amounts)
+        gap = constraint.excess(amounts, lhs=sums[constraint.cells])
         if gap > 0:
             broken.append((constraint, gap))
     return broken
@@ -399,9 +407,17 @@ def scaled_row(
     """The row ``sum of cells sense amount`` in ratio variables; None without cells."""
     if not cells:
         return None
-    scale = sum((problem.cell_targets[cell] for cell in cells), Fraction(0))
-    terms = tuple((cell, float(problem.cell_targets[cell] / scale)) for cell in cells)
-    return ScaledRow(name, terms, sense, float(amount / scale), scale)
+    targets = [problem.cell_targets[cell] for cell in cells]
+    scale = sum(targets, Fraction(0))
+    terms = tuple(
+        (cell, _ratio(target, scale)) for cell, target in zip(cells, targets, strict=True)
+    )
+    return ScaledRow(name, terms, sense, _ratio(amount, scale), scale)
+
+
+def _ratio(part: Fraction, whole: Fraction) -> float:
+    """``float(part / whole)`` without building the fraction: int division rounds correctly."""
+    return (part.numerator * whole.denominator) / (part.denominator * whole.numerator)
 
 
 def constraint_rows(

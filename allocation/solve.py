@@ -17,9 +17,9 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import pulp
 
@@ -28,6 +28,28 @@ from allocation.errors import Infeasible, SolverError, UnknownSolver
 from allocation.model import Cell, ElasticLP, RoundLP
 
 SOLVERS = ("highs", "cbc")
+
+
+Key = TypeVar("Key")
+
+
+class Indexed(Mapping[Key, float]):
+    """Solver values read by key through a fixed index: no dictionary built per solve."""
+
+    __slots__ = ("index", "numbers")
+
+    def __init__(self, index: Mapping[Key, int], values: Sequence[float]) -> None:
+        self.index = index
+        self.numbers = values
+
+    def __getitem__(self, key: Key) -> float:
+        return self.numbers[self.index[key]]
+
+    def __iter__(self) -> Iterator[Key]:
+        return iter(self.index)
+
+    def __len__(self) -> int:
+        return len(self.index)
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,12 +240,11 @@ class WarmRounds:
             raise SolverError(f"highs stopped with status {status.name}")
         solution = self.model.getSolution()
         values, costs = list(solution.col_value), list(solution.col_dual)
-        duals = list(solution.row_dual)
         return RoundOutcome(
             level=float(values[self.level_column]),
-            ratios={cell: float(values[i]) for cell, i in self.columns.items()},
-            reduced_costs={cell: float(costs[i]) for cell, i in self.columns.items()},
-            duals={name: float(duals[i]) for name, i in self.rows.items()},
+            ratios=Indexed(self.columns, values),
+            reduced_costs=Indexed(self.columns, costs),
+            duals=Indexed(self.rows, list(solution.row_dual)),
         )
 
 
