@@ -170,6 +170,7 @@ class _Split:
         """Split every part until every open cell is fixed; the exact values."""
         every = self._components(range(len(self.cells)))
         parts = [self._part(cells, ceiling=None) for cells in every]
+        parts = [piece for part in parts for piece in self._peeled(part)]
         for part in parts:
             balance = sum(
                 (-self.residual[n] if self.is_pool[n] else self.residual[n] for n in part.nodes),
@@ -362,7 +363,8 @@ class _Split:
             part.level, part.side = float(raised), imbalance
             return [part]
         self._fix(ratios, change)
-        return [self._part(group, ceiling=level) for group in groups]
+        children = [self._part(group, ceiling=level) for group in groups]
+        return [piece for child in children for piece in self._peeled(child)]
 
     def _change(
         self, rising: Sequence[int], falling: Sequence[int], level: Fraction
@@ -444,6 +446,33 @@ class _Split:
                 best, part.side = level, frozenset({node})
         part.level = best
         return part
+
+    def _peeled(self, part: _Part) -> list[_Part]:
+        """Fix every cell alone in a row of the part (it takes that row's amount), repeatedly.
+
+        Such a cell is forced, whatever the level; what is left may fall apart. A forced cell
+        deviating more than the parent's level would contradict that level: refused.
+        """
+        leaves = [n for n in part.nodes if len(self.open_cells[n]) == 1]
+        if not leaves:
+            return [part]
+        while leaves:
+            node = leaves.pop()
+            if len(self.open_cells[node]) != 1:
+                continue
+            (cell,) = self.open_cells[node]
+            value = self.residual[node]
+            ratio = value / self.target[cell]
+            if value < 0 or (part.ceiling is not None and abs(ratio - 1) > part.ceiling):
+                raise SolverError("a cell forced by its row breaks the level of its part")
+            other = self.ends[cell][1] if self.ends[cell][0] == node else self.ends[cell][0]
+            self._fix({cell: ratio}, {node: value, other: value})
+            if not self.open_cells[other] and self.residual[other] != 0:
+                raise SolverError("a row is left with an amount and no cell to carry it")
+            if len(self.open_cells[other]) == 1:
+                leaves.append(other)
+        left = [cell for cell in part.cells if cell not in self.values]
+        return [self._part(group, ceiling=part.ceiling) for group in self._components(left)]
 
     def _components(self, cells: Iterable[int]) -> list[list[int]]:
         """The connected groups of ``cells`` (through shared rows), by union-find."""
