@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from allocation import hall
+from allocation import closed_form, hall
 from allocation.budget import UNLIMITED, Budget
 from allocation.cuts import leximin_cells
 from allocation.diagnose import diagnose
@@ -100,12 +100,15 @@ def equal(problem: Problem) -> ExactAllocation:
     return ExactAllocation(Rule.EQUAL, cells)
 
 
-def constrained(problem: Problem, *, solver: str, budget: Budget = UNLIMITED) -> ExactAllocation:
+def constrained(
+    problem: Problem, *, solver: str, budget: Budget = UNLIMITED, closed_form_first: bool = True
+) -> ExactAllocation:
     """The leximin-optimal split within every bound; raises ``Infeasible`` when there is none.
 
     First the ministry totals: minimise the largest relative deviation |X_i - t_i| / t_i, then
     the next largest, and so on. Then, with those totals fixed, the cells by the same principle.
-    Both results are unique, so they do not depend on the solver.
+    Both results are unique, so they do not depend on the solver. Where the closed form
+    provably applies it is used (``closed_form_first`` False forces the LP rounds).
 
     >>> from allocation.scenario import parse_scenario
     >>> from allocation.model import build_problem
@@ -119,6 +122,11 @@ def constrained(problem: Problem, *, solver: str, budget: Budget = UNLIMITED) ->
     if problems:
         raise Infeasible(problems)
     failures: list[AllocationError] = []
+    if closed_form_first and closed_form.has_closed_form(problem):
+        try:
+            return _closed_form_pass(problem, solver=solver, budget=budget)
+        except (ExactnessError, SolverError) as error:
+            failures.append(error)
     for attempt in ATTEMPTS:
         try:
             return _constrained_pass(problem, solver=solver, attempt=attempt, budget=budget)
@@ -134,6 +142,16 @@ def constrained(problem: Problem, *, solver: str, budget: Budget = UNLIMITED) ->
     )
 
 
+def _closed_form_pass(problem: Problem, *, solver: str, budget: Budget) -> ExactAllocation:
+    """Every carrier in every pool: the totals in closed form, and the cells too when every
+    pool shares one weight profile (``allocation.closed_form``); the same checks follow."""
+    totals = closed_form.clipped_totals(problem)
+    cells = (
+        closed_form.profile_cells(problem, totals) if closed_form.has_one_profile(problem) else None
+    )
+    return _verified(problem, totals, cells=cells, solver=solver, budget=budget, trust_lp=True)
+
+
 def _exact_pass(problem: Problem, *, solver: str, budget: Budget) -> ExactAllocation:
     """The fallback: totals by Hall's conditions in fractions, then the cells; no LP rounds.
 
@@ -141,7 +159,25 @@ def _exact_pass(problem: Problem, *, solver: str, budget: Budget) -> ExactAlloca
     level; an LP that cannot resolve the problem explains nothing.
     """
     totals = hall.exact_totals(problem, budget=budget)
-    cells = split_cells(problem, totals, solver=solver, attempt=ATTEMPTS[0], budget=budget)
+    return _verified(problem, totals, cells=None, solver=solver, budget=budget, trust_lp=False)
+
+
+def _verified(
+    problem: Problem,
+    totals: dict[str, Fraction],
+    *,
+    cells: dict[Cell, Fraction] | None,
+    solver: str,
+    budget: Budget,
+    trust_lp: bool,
+) -> ExactAllocation:
+    """Totals found without LP rounds: split (unless given), check, certify, explain.
+
+    The marginals are the first LP round's duals, as on every path; with ``trust_lp`` False
+    only if that round's level agrees with the exact top level.
+    """
+    if cells is None:
+        cells = split_cells(problem, totals, solver=solver, attempt=ATTEMPTS[0], budget=budget)
     check_allocation(problem, cells)
     check_totals_optimal(problem, totals, cells=cells)
     free = _free(problem)
@@ -153,7 +189,10 @@ def _exact_pass(problem: Problem, *, solver: str, budget: Budget) -> ExactAlloca
         except (SolverError, Infeasible):
             first = Structure()
         top = max(abs(totals[m] - problem.target(m)) / problem.target(m) for m in free)
-        if first.levels and abs(first.levels[0] - float(top)) <= 1e-9 * max(1.0, float(top)):
+        agrees = bool(first.levels) and (
+            abs(first.levels[0] - float(top)) <= 1e-9 * max(1.0, float(top))
+        )
+        if trust_lp or agrees:
             marginals = _marginals(problem, first)
     return ExactAllocation(Rule.CONSTRAINED, cells, free, marginals, totals)
 
