@@ -57,6 +57,9 @@ for a few dozen cells a flow in Python is cheaper than a solve."""
 FLOW_NOISE = 1e-12
 """In the float max-flow, shortfalls below this share of the amounts are rounding."""
 
+LAZY_CELLS = 4 * FLOW_CELLS
+"""The larger side of a cut is grouped again only when it has at most this many cells."""
+
 FLOAT_STEP = 1e-12
 """A float cut must raise the level by more than this share to count as progress."""
 
@@ -354,7 +357,7 @@ class _Split:
             change = self._change(rising, falling, level)
             ratios = {**dict.fromkeys(rising, 1 + level), **dict.fromkeys(falling, 1 - level)}
         fixed = set(ratios)
-        groups = self._components([cell for cell in part.cells if cell not in fixed])
+        groups = self._groups(part, fixed)
         imbalance = self._imbalanced(part, change, groups)
         if imbalance is not None:
             raised, _ = self._level(part, imbalance)
@@ -423,10 +426,12 @@ class _Split:
 
     def _fix(self, ratios: Mapping[int, Fraction], change: Mapping[int, Fraction]) -> None:
         """Fix cells at ``ratio × target`` and take ``change`` from their rows."""
-        as_float = {ratio: float(ratio) for ratio in set(ratios.values())}
+        as_float: dict[int, float] = {}  # by identity: hashing a fraction is dear
         for cell, ratio in ratios.items():
             self.values[cell] = self.target[cell] * ratio
-            self.pending[cell] = as_float[ratio]
+            if id(ratio) not in as_float:
+                as_float[id(ratio)] = float(ratio)
+            self.pending[cell] = as_float[id(ratio)]
             for node in self.ends[cell]:
                 self.open_cells[node].discard(cell)
                 self.open_target[node] -= self.target_float[cell]
@@ -473,6 +478,24 @@ class _Split:
                 leaves.append(other)
         left = [cell for cell in part.cells if cell not in self.values]
         return [self._part(group, ceiling=part.ceiling) for group in self._components(left)]
+
+    def _groups(self, part: _Part, fixed: set[int]) -> list[list[int]]:
+        """What is left of a part after its cut, in connected groups.
+
+        No cell joins the cut to the rest any more, so each side is grouped on its own; a
+        large rest is kept whole (grouping it would cost as much as the LP solve that splits
+        it next), which is safe: its pieces share a level until a cut separates them.
+        """
+        side = part.side or frozenset()
+        inside: list[int] = []
+        rest: list[int] = []
+        for cell in part.cells:
+            if cell not in fixed:
+                (inside if self.ends[cell][0] in side else rest).append(cell)
+        small, large = sorted((inside, rest), key=len)
+        if len(large) <= LAZY_CELLS:
+            return self._components(small) + self._components(large)
+        return [*self._components(small), large]
 
     def _components(self, cells: Iterable[int]) -> list[list[int]]:
         """The connected groups of ``cells`` (through shared rows), by union-find."""

@@ -32,6 +32,14 @@ class Cell:
 
     ministry: str
     pool: str
+    _hash: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Cells key every table of the engine; hashing the pair once saves a tuple per lookup.
+        object.__setattr__(self, "_hash", hash((self.ministry, self.pool)))
+
+    def __hash__(self) -> int:
+        return self._hash
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,9 +71,23 @@ class Problem:
     total: int = field(init=False)
     max_share_cents: int | None = field(init=False)
     _bounds: Mapping[str, tuple[int, int | None]] = field(init=False, repr=False)
+    _cells: tuple[Cell, ...] = field(init=False, repr=False)
+    _rows: Mapping[str, tuple[Cell, ...]] = field(init=False, repr=False)
+    _columns: Mapping[str, tuple[Cell, ...]] = field(init=False, repr=False)
+    _pools: Mapping[str, Pool] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        carried = tuple(cell for cell in self.cells() if self.cell_targets[cell] > 0)
+        # Every cell once, in code order, and per ministry and per pool: read everywhere.
+        rows = {m: tuple(Cell(m, pool.name) for pool in self.pools) for m in self.ministries}
+        object.__setattr__(self, "_rows", rows)
+        object.__setattr__(self, "_cells", tuple(cell for m in self.ministries for cell in rows[m]))
+        columns = {
+            pool.name: tuple(rows[m][index] for m in self.ministries)
+            for index, pool in enumerate(self.pools)
+        }
+        object.__setattr__(self, "_columns", columns)
+        object.__setattr__(self, "_pools", {pool.name: pool for pool in self.pools})
+        carried = tuple(cell for cell in self._cells if self.cell_targets[cell] > 0)
         object.__setattr__(self, "allowed", carried)
         targets = {ministry: Fraction(0) for ministry in self.ministries}
         for cell in carried:
@@ -82,13 +104,19 @@ class Problem:
 
     def cells(self) -> Iterator[Cell]:
         """Every cell, ministries in code order, pools in pool order."""
-        for ministry in self.ministries:
-            for pool in self.pools:
-                yield Cell(ministry, pool.name)
+        return iter(self._cells)
+
+    def row(self, ministry: str) -> tuple[Cell, ...]:
+        """The ministry's cells, one per pool in pool order."""
+        return self._rows[ministry]
+
+    def column(self, pool: str) -> tuple[Cell, ...]:
+        """The pool's cells, one per ministry in code order."""
+        return self._columns[pool]
 
     def pool(self, name: str) -> Pool:
         """The pool called ``name``."""
-        return next(pool for pool in self.pools if pool.name == name)
+        return self._pools[name]
 
     def target(self, ministry: str) -> Fraction:
         """t_i: what the ministry would pay if the weights were followed exactly."""
@@ -209,13 +237,13 @@ class NamedConstraint:
 
 
 def _ministry_cells(problem: Problem, ministry: str) -> tuple[Cell, ...]:
-    return tuple(Cell(ministry, pool.name) for pool in problem.pools)
+    return problem.row(ministry)
 
 
 def pool_constraints(problem: Problem) -> Iterator[NamedConstraint]:
     """``pool__p``: every pool is allocated exactly."""
     for pool in problem.pools:
-        cells = tuple(Cell(ministry, pool.name) for ministry in problem.ministries)
+        cells = problem.column(pool.name)
         yield NamedConstraint(
             f"pool__{pool.name}", "pool", pool.name, cells, Sense.EQUAL, pool.amount
         )

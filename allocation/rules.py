@@ -244,7 +244,7 @@ def split_cells(
 ) -> dict[Cell, Fraction]:
     """Split fixed ministry totals over the pools, leximin in the cells' relative deviation."""
     margins = peel_forced_cells(problem, totals)
-    cells = {cell: Fraction(0) for cell in problem.cells()}
+    cells = dict.fromkeys(problem.cells(), Fraction(0))
     cells.update(margins.fixed)
     if margins.cells:
         try:

@@ -17,7 +17,7 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import ItemsView, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -50,6 +50,20 @@ class Indexed(Mapping[Key, float]):
 
     def __len__(self) -> int:
         return len(self.index)
+
+    def items(self) -> ItemsView[Key, float]:
+        """Pairs in index order, without a lookup per key."""
+        return _IndexedItems(self)
+
+
+class _IndexedItems(ItemsView[Key, float]):
+    def __init__(self, indexed: Indexed[Key]) -> None:
+        super().__init__(indexed)
+        self.indexed = indexed
+
+    def __iter__(self) -> Iterator[tuple[Key, float]]:
+        numbers = self.indexed.numbers
+        return ((key, numbers[i]) for key, i in self.indexed.index.items())
 
 
 @dataclass(frozen=True, slots=True)
