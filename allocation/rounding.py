@@ -221,10 +221,12 @@ class _TableRounding:
         lowering (0) or raising (1) a cell. Rows are visited in the order cells are ranked,
         so the path found is the same as a search over the cells one by one would find.
         """
+        skipped = self.ends[skip] if skip is not None else (-1, -1)
+        if not self._reaches(start, raise_first=raise_first, ends=ends, skipped=skipped):
+            return None
         seen = [0, 0]
         seen[raise_first] |= 1 << start
         previous: dict[State, tuple[State, Cell]] = {}
-        skipped = self.ends[skip] if skip is not None else (-1, -1)
         queue = deque([(start, raise_first)])
         while queue:
             state = queue.popleft()
@@ -255,6 +257,39 @@ class _TableRounding:
                     return self._trace(previous, following)
                 queue.append(following)
         return None
+
+    def _reaches(
+        self, start: int, *, raise_first: bool, ends: tuple[int, int], skipped: tuple[int, int]
+    ) -> bool:
+        """Whether any end can be reached at all: whole layers at a time, as bit masks.
+
+        Most searches of the cell phase find nothing; this answers them without tracking
+        paths, and only a search that will succeed is run again in order.
+        """
+        seen = [0, 0]
+        seen[raise_first] = frontier = 1 << start
+        raise_it = raise_first
+        while frontier:
+            reach = 0
+            moves = self.raisable if raise_it else self.lowerable
+            rest = frontier
+            while rest:
+                low_bit = rest & -rest
+                rest ^= low_bit
+                row = low_bit.bit_length() - 1
+                found = moves[row]
+                if row == skipped[0]:
+                    found &= ~(1 << skipped[1])
+                elif row == skipped[1]:
+                    found &= ~(1 << skipped[0])
+                reach |= found
+            following = not raise_it
+            reach &= ~seen[following]
+            if reach & ends[raise_it]:
+                return True
+            seen[following] |= reach
+            frontier, raise_it = reach, following
+        return False
 
     @staticmethod
     def _trace(previous: Mapping[State, tuple[State, Cell]], state: State) -> list[Step]:
