@@ -276,10 +276,15 @@ def check_totals_optimal(
     # Per pool, the two highest ratios among the ministries that can fall and that a chain
     # from the pool reaches: a ministry taking the pool may receive from the highest other.
     best: dict[str, list[tuple[Fraction, str]]] = {}
+    ranked_for: dict[frozenset[str], list[tuple[Fraction, str]]] = {}
     for pool in givers:
-        reached = _reachable_from(pool, takers, givers=givers)
-        ranked = sorted(((ratio[m], m) for m in reached if m in can_fall), reverse=True)
-        best[pool] = ranked[:2]
+        reached = frozenset(_reachable_from(pool, takers, givers=givers))
+        if reached not in ranked_for:
+            eligible = [m for m in reached if m in can_fall]
+            # Floats first spare exact comparisons; float() is monotone, fractions break ties.
+            eligible.sort(key=lambda m: (float(ratio[m]), ratio[m], m), reverse=True)
+            ranked_for[reached] = [(ratio[m], m) for m in eligible[:2]]
+        best[pool] = ranked_for[reached]
     for ministry in ratio:
         upper = problem.upper(ministry)
         if upper is not None and totals[ministry] >= upper:

@@ -521,8 +521,10 @@ def elastic_lp(cells: Sequence[Cell], rows: Sequence[ScaledRow]) -> ElasticLP:
     by_cell = dict(zip(cells, ratios, strict=True))
     shortfalls, excesses, constraints = [], [], []
     for index, row in enumerate(rows):
-        shortfall = lp.add_variable(f"short{index:0{width}d}", 0.0)
-        excess = lp.add_variable(f"over{index:0{width}d}", 0.0)
+        # Named to sort after the ratios (PuLP orders variables by name): ratios, shortfalls,
+        # excesses, each in index order, so a solver can read them back as three slices.
+        shortfall = lp.add_variable(f"v_short{index:0{width}d}", 0.0)
+        excess = lp.add_variable(f"v_xs{index:0{width}d}", 0.0)
         terms = [(by_cell[cell], coefficient) for cell, coefficient in row.terms]
         expression = pulp.LpAffineExpression([*terms, (shortfall, 1.0), (excess, -1.0)])
         constraint = pulp.LpConstraint(expression, pulp.LpConstraintEQ, f"r{index}", row.rhs)

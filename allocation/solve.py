@@ -286,6 +286,13 @@ class WarmElastic:
         self.ratio_columns = [variable.index for variable in elastic.ratios]
         self.shortfall_columns = [variable.index for variable in elastic.shortfalls]
         self.excess_columns = [variable.index for variable in elastic.excesses]
+        ordered = [*self.ratio_columns, *self.shortfall_columns, *self.excess_columns]
+        self.slices: tuple[int, int] | None = None
+        if ordered == list(range(len(ordered))):
+            self.slices = (
+                len(self.ratio_columns),
+                len(self.ratio_columns) + len(self.shortfall_columns),
+            )
 
     def solve(
         self,
@@ -306,6 +313,13 @@ class WarmElastic:
         if status != highspy.HighsModelStatus.kOptimal:
             raise SolverError(f"highs stopped with status {status.name}")
         values = list(self.model.getSolution().col_value)
+        if self.slices is not None:
+            ratios, shortfalls = self.slices
+            return ElasticOutcome(
+                ratios=values[:ratios],
+                shortfalls=values[ratios:shortfalls],
+                excesses=values[shortfalls:],
+            )
         return ElasticOutcome(
             ratios=[values[i] for i in self.ratio_columns],
             shortfalls=[values[i] for i in self.shortfall_columns],
