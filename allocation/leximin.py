@@ -270,7 +270,8 @@ def _solve(round_lp: RoundLP, solver: str, *, attempt: Attempt, budget: Budget) 
 
 def _collect_certificate(structure: Structure[Item], reader: _Reader[Item]) -> None:
     outcome, tolerance = reader.outcome, reader.tolerance
-    for name, dual in outcome.duals.items():
+    duals = outcome.duals if outcome.bound_duals is None else outcome.bound_duals
+    for name, dual in duals.items():
         if abs(dual) > tolerance and not name.startswith("deviation_"):
             structure.tight_rows.add(name)
     for cell, cost in outcome.reduced_costs.items():

@@ -23,7 +23,7 @@ from itertools import chain
 
 import pulp
 
-from allocation.scenario import BASE_POOL, Scenario, Weights
+from allocation.scenario import BASE_POOL, MAX_WEIGHT_PLACES, Scenario, Weights
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -174,12 +174,15 @@ def build_problem(scenario: Scenario) -> Problem:
 
 def _cell_targets(ministries: tuple[str, ...], pools: tuple[Pool, ...]) -> dict[Cell, Fraction]:
     targets: dict[Cell, Fraction] = {}
+    zero = Fraction(0)
     for pool in pools:
-        weights = {ministry: Fraction(weight) for ministry, weight in pool.weights}
-        weight_sum = sum(weights.values(), Fraction(0))
+        # Weights have at most six decimals, so in millionths they are whole numbers and
+        # each target is one fraction amount × w / Σw.
+        weights = {m: int(weight.scaleb(MAX_WEIGHT_PLACES)) for m, weight in pool.weights}
+        weight_sum = sum(weights.values())
         for ministry in ministries:
-            weight = weights.get(ministry, Fraction(0))
-            share = pool.amount * weight / weight_sum if weight_sum else Fraction(0)
+            weight = weights.get(ministry, 0)
+            share = Fraction(pool.amount * weight, weight_sum) if weight and weight_sum else zero
             targets[Cell(ministry, pool.name)] = share
     return targets
 

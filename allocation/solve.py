@@ -74,6 +74,8 @@ class RoundOutcome:
     ratios: Mapping[Cell, float]
     reduced_costs: Mapping[Cell, float]
     duals: Mapping[str, float]
+    bound_duals: Mapping[str, float] | None = None
+    """The duals of the rows other than deviation rows, when the solver keeps them apart."""
 
 
 def check_solver(name: str) -> str:
@@ -230,6 +232,7 @@ class WarmRounds:
         self.columns = {cell: var.index for cell, var in round_lp.ratios.items()}
         self.level_column = round_lp.level.index
         self.rows = {name: row.index for name, row in round_lp.rows.items()}
+        self.bound_rows = {n: i for n, i in self.rows.items() if not n.startswith("deviation_")}
 
     def hold(self, names: tuple[str, str], interval: tuple[float, float]) -> None:
         """Hold an item: its rows ``above`` and ``below`` drop z and bound it to ``interval``."""
@@ -254,11 +257,13 @@ class WarmRounds:
             raise SolverError(f"highs stopped with status {status.name}")
         solution = self.model.getSolution()
         values, costs = list(solution.col_value), list(solution.col_dual)
+        duals = list(solution.row_dual)
         return RoundOutcome(
             level=float(values[self.level_column]),
             ratios=Indexed(self.columns, values),
             reduced_costs=Indexed(self.columns, costs),
-            duals=Indexed(self.rows, list(solution.row_dual)),
+            duals=Indexed(self.rows, duals),
+            bound_duals=Indexed(self.bound_rows, duals),
         )
 
 
