@@ -1,12 +1,15 @@
-"""Exact recovery: turn the structure the LP rounds found into exact fractions, and check them.
+"""Exact recovery of the totals from the LP rounds' structure, and the exact checks.
 
-Every free item ends blocked at the level of some round, so its value is
+Every free ministry ends blocked at the level of some round, so its total is
 ``t * (1 + sign * d_round)``. The unknown levels follow from linear equations that hold in
-every optimal solution: the rows and zero cells the duals certified as tight, and the margins
-(pool sums, ministry totals). We solve them with ``fractions.Fraction`` and insist that every
-level is determined. The result is then verified against every named constraint, and the
-ministry totals against an exact optimality certificate; anything short of that raises
-``ExactnessError`` rather than return cents nobody can vouch for.
+every optimal solution: the bounds and zero cells the duals certified as tight, and the pools
+each connected part must carry. We solve them with ``fractions.Fraction`` and insist that
+every level is determined. Whatever path found them, allocations are then verified against
+every named constraint (``check_allocation``) and the totals against an exact optimality
+certificate (``check_totals_optimal``); anything short of that raises ``ExactnessError``
+rather than return cents nobody can vouch for. ``peel_forced_cells`` fixes the cells the
+totals alone determine; the rest are split by ``allocation.cuts``, whose cuts certify them.
+``check_cells_leximin`` is an independent certificate of the cells the tests apply.
 """
 
 from __future__ import annotations
