@@ -433,13 +433,23 @@ class ScaledRow:
 
 
 def scaled_row(
-    problem: Problem, name: str, *, cells: Sequence[Cell], sense: Sense, amount: Fraction
+    problem: Problem,
+    name: str,
+    *,
+    cells: Sequence[Cell],
+    sense: Sense,
+    amount: Fraction,
+    scale: Fraction | None = None,
 ) -> ScaledRow | None:
-    """The row ``sum of cells sense amount`` in ratio variables; None without cells."""
+    """The row ``sum of cells sense amount`` in ratio variables; None without cells.
+
+    ``scale`` is the cells' target sum when the caller already knows it.
+    """
     if not cells:
         return None
     targets = [problem.cell_targets[cell] for cell in cells]
-    scale = sum(targets, Fraction(0))
+    if scale is None:
+        scale = sum(targets, Fraction(0))
     terms = tuple(
         (cell, _ratio(target, scale)) for cell, target in zip(cells, targets, strict=True)
     )
@@ -457,14 +467,19 @@ def constraint_rows(
     """Named constraints as scaled rows over the given cells (others have no variable)."""
     present = set(cells)
     rows = []
+    scales: dict[tuple[Cell, ...], Fraction] = {}
     for constraint in constraints:
-        kept = [cell for cell in constraint.cells if cell in present]
+        kept = tuple(cell for cell in constraint.cells if cell in present)
+        if kept not in scales:
+            # A ministry's floor, ceiling and max_share rows share their cells, hence scale.
+            scales[kept] = sum((problem.cell_targets[cell] for cell in kept), Fraction(0))
         row = scaled_row(
             problem,
             constraint.name,
             cells=kept,
             sense=constraint.sense,
             amount=Fraction(constraint.bound),
+            scale=scales[kept],
         )
         if row is not None:
             rows.append(row)
@@ -475,7 +490,7 @@ def ministry_ratio_terms(problem: Problem) -> dict[str, tuple[tuple[Cell, float]
     """Per ministry with a target, its ratio ``X_i / t_i`` as a combination of cell ratios."""
     terms: dict[str, list[tuple[Cell, float]]] = {}
     for cell in problem.allowed:
-        share = float(problem.cell_targets[cell] / problem.target(cell.ministry))
+        share = _ratio(problem.cell_targets[cell], problem.target(cell.ministry))
         terms.setdefault(cell.ministry, []).append((cell, share))
     return {ministry: tuple(found) for ministry, found in terms.items()}
 
