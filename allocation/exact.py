@@ -5,7 +5,8 @@ Every free ministry ends blocked at the level of some round, so its total is
 every optimal solution: the bounds and zero cells the duals certified as tight, and the pools
 each connected part must carry. We solve them with ``fractions.Fraction`` and insist that
 every level is determined. Whatever path found them, allocations are then verified against
-every named constraint (``check_allocation``) and the totals against an exact optimality
+every bound (``check_split``; the cents later against every named constraint,
+``check_allocation``) and the totals against an exact optimality
 certificate (``check_totals_optimal``); anything short of that raises ``ExactnessError``
 rather than return cents nobody can vouch for. ``peel_forced_cells`` fixes the cells the
 totals alone determine; the rest are split by ``allocation.cuts``, whose cuts certify them.
@@ -240,6 +241,31 @@ def peel_forced_cells(problem: Problem, totals: Mapping[str, Fraction]) -> Margi
 
 
 # --- verification --------------------------------------------------------------------------
+
+
+def check_split(
+    problem: Problem, totals: Mapping[str, Fraction], *, cells: Mapping[Cell, Fraction]
+) -> None:
+    """The exact split before rounding: totals within every bound and adding up to T, no cell
+    negative, no cell without weight carrying anything; else ``ExactnessError``.
+
+    That each pool and each ministry's cells add up exactly is not summed again here: the
+    split guarantees it (``peel_forced_cells`` and ``allocation.cuts`` end with nothing left
+    on any row, checked exactly; the closed form is exact by construction), and the cents are
+    checked against every named constraint after rounding (``check_allocation``). Summing a
+    few thousand fractions of a thousand digits each costs more than the rest of the split.
+    """
+    if sum(totals.values(), Fraction(0)) != problem.total:
+        raise ExactnessError("the totals do not add up to what is to be allocated")
+    for constraint in bound_constraints(problem):
+        if constraint.excess({}, lhs=totals[constraint.subject]) > 0:
+            raise ExactnessError(f"the exact solution breaks {constraint.name}")
+    allowed = set(problem.allowed)
+    for cell, value in cells.items():
+        if value < 0:
+            raise ExactnessError(f"cell {cell} is negative")
+        if value and cell not in allowed:
+            raise ExactnessError(f"the exact solution breaks zero__{cell.ministry}__{cell.pool}")
 
 
 def check_allocation(problem: Problem, cells: Mapping[Cell, Fraction] | Mapping[Cell, int]) -> None:

@@ -19,7 +19,7 @@ from allocation.cuts import leximin_cells
 from allocation.diagnose import diagnose
 from allocation.errors import AllocationError, ExactnessError, Infeasible, SolverError
 from allocation.exact import (
-    check_allocation,
+    check_split,
     check_totals_optimal,
     peel_forced_cells,
     recover_totals,
@@ -178,7 +178,7 @@ def _verified(
     """
     if cells is None:
         cells = split_cells(problem, totals, solver=solver, attempt=ATTEMPTS[0], budget=budget)
-    check_allocation(problem, cells)
+    check_split(problem, totals, cells=cells)
     check_totals_optimal(problem, totals, cells=cells)
     free = _free(problem)
     marginals: tuple[Marginal, ...] = ()
@@ -224,7 +224,7 @@ def _constrained_pass(
                 continue
             tried.append(totals)
             cells = split_cells(problem, totals, solver=solver, attempt=attempt, budget=budget)
-            check_allocation(problem, cells)
+            check_split(problem, totals, cells=cells)
             check_totals_optimal(problem, totals, cells=cells)
         except ExactnessError as error:
             failure = error
