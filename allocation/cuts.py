@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Generic, TypeVar
 
@@ -57,6 +57,9 @@ for a few dozen cells a flow in Python is cheaper than a solve."""
 FLOW_NOISE = 1e-12
 """In the float max-flow, shortfalls below this share of the amounts are rounding."""
 
+MAX_BATCH = 64
+"""The most ministries one solve may verify as blocking one after another."""
+
 LAZY_CELLS = 4 * FLOW_CELLS
 """The larger side of a cut is grouped again only when it has at most this many cells."""
 
@@ -82,6 +85,13 @@ def lowest_level(needed: Number, up: Number, down: Number) -> Number | None:
     return None
 
 
+def _bound_ratio(level: Fraction, *, rise: bool) -> Fraction:
+    """A blocked cell's ratio to its target: ``1 + z`` rising, ``1 − z`` (not below 0) falling."""
+    if rise:
+        return 1 + level
+    return 1 - level if level < 1 else Fraction(0)
+
+
 def _orient(needed: Number, up: Number, down: Number) -> tuple[Number, int]:
     """The level a cut forces either way: +1 if its ministries must rise, -1 if they fall."""
     rise = lowest_level(needed, up, down)
@@ -100,6 +110,9 @@ class _Part:
     ceiling: Fraction | None
     level: float = 0.0
     side: frozenset[int] | None = None
+    fresh: bool = True
+    batch: list[tuple[int, Fraction, int]] = field(default_factory=list)
+    """Ministries proposed to block one after the other, each alone, with level and side."""
 
 
 class _Split:
@@ -140,6 +153,7 @@ class _Split:
         self.values: dict[int, Fraction] = {}
         self.pending: dict[int, float] = {}
         self.parent = list(range(len(names)))
+        self.batch_size = 8
 
     def _elastic(self) -> WarmElastic | FreshElastic:
         """The elastic LP over every open cell, built the first time a part needs it."""
@@ -241,15 +255,61 @@ class _Split:
             high.append(ratio)
         self.pending.clear()
         for part in parts:
-            lower, upper = max(0.0, 1.0 - part.level), 1.0 + part.level
-            columns += part.cells
-            low += [lower] * len(part.cells)
-            high += [upper] * len(part.cells)
+            if part.fresh:
+                part.fresh = False
+                part.batch = self._batch(part)
+            level = float(part.batch[-1][1]) if part.batch else part.level
+            lower, upper = max(0.0, 1.0 - level), 1.0 + level
+            held: dict[int, float] = {}
+            for node, exact, rise in part.batch:
+                ratio = float(_bound_ratio(exact, rise=rise > 0))
+                held.update(dict.fromkeys(self.open_cells[node], ratio))
+            for cell in part.cells:
+                columns.append(cell)
+                low.append(held.get(cell, lower))
+                high.append(held.get(cell, upper))
         return self._elastic().solve(columns, low, high, budget=self.budget)
+
+    def _batch(self, part: _Part) -> list[tuple[int, Fraction, int]]:
+        """Ministries that may block one after another, each alone: tried in one solve.
+
+        A ministry's own level (its amount left against its open targets) does not change
+        when another ministry's cells are fixed, so if the part fits with the first k such
+        ministries fixed at their own levels and the rest within the k-th level, each of them
+        in turn is the tight cut at its level. Long runs of such levels are common; the batch
+        grows while it holds and shrinks when it does not.
+        """
+        if part.side is None or self.batch_size < 2 or len(part.cells) <= FLOW_CELLS:
+            return []
+        (first,) = part.side
+        if self.is_pool[first]:
+            return []
+        candidates = []
+        for node in part.nodes:
+            target = self.open_target[node]
+            if not self.is_pool[node] and target > 0:
+                candidates.append((abs(self.residual_float[node] / target - 1), node))
+        candidates.sort(reverse=True)
+        batch: list[tuple[int, Fraction, int]] = []
+        for _, node in candidates[: self.batch_size]:
+            level, rise = self._level(part, frozenset({node}))
+            if level == 0 or (batch and level > batch[-1][1]):
+                break
+            batch.append((node, level, rise))
+        if len(batch) < 2 or batch[0][0] != first:
+            return []
+        return batch
 
     def _advance(self, part: _Part, outcome: ElasticOutcome) -> list[_Part]:
         """Raise the part's level by a violated cut, or fix its tight cut and split it."""
         slack = sum(outcome.shortfalls[n] + outcome.excesses[n] for n in part.nodes)
+        if part.batch:
+            batch, part.batch = part.batch, []
+            if slack > NOISE:
+                self.batch_size = max(2, self.batch_size // 2)
+                return [part]
+            self.batch_size = min(2 * self.batch_size, MAX_BATCH)
+            return self._commit(part, batch)
         if slack > NOISE:
             side = self._violated_side(part, outcome)
             level = self._float_level(part, side)
@@ -263,6 +323,29 @@ class _Split:
         if part.side is None:
             return self._fix_at_target(part)
         return self._cut(part)
+
+    def _commit(self, part: _Part, batch: Sequence[tuple[int, Fraction, int]]) -> list[_Part]:
+        """Block a verified batch ministry by ministry, each as its own exact cut.
+
+        Stops early if a ministry's own level is no longer what the solve verified (a cell
+        forced in its row changed it) or a cut does not come out as planned.
+        """
+        done: list[_Part] = []
+        current: _Part | None = part
+        for index, (node, level, _) in enumerate(batch):
+            if current is None or node not in current.nodes:
+                break
+            if self._level(current, frozenset({node}))[0] != level:
+                break
+            current.side, current.level = frozenset({node}), float(level)
+            children = self._cut(current)
+            if children == [current]:
+                return [*done, current]
+            following = batch[index + 1][0] if index + 1 < len(batch) else None
+            holder = next((c for c in children if following in c.nodes), None)
+            done += [child for child in children if child is not holder]
+            current = holder
+        return done if current is None else [*done, current]
 
     # --- cuts ----------------------------------------------------------------------------
 
