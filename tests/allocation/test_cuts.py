@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given, settings
 
 from allocation import allocate, parse_scenario
-from allocation.cuts import lowest_level
+from allocation.cuts import leximin_cells, lowest_level
 from allocation.exact import check_allocation, check_cells_leximin, peel_forced_cells
+from allocation.leximin import ATTEMPTS
 from allocation.model import Cell, build_problem
 from allocation.rules import constrained
 from tests.allocation.conftest import bounded_documents, tiny_ceiling_document
@@ -80,3 +81,25 @@ class TestCertificate:
         problem = build_problem(parse_scenario(document))
         highs = constrained(problem, solver="highs").cells
         assert constrained(problem, solver="cbc").cells == highs
+
+
+class TestLargeParts:
+    """Parts above FLOW_CELLS go through the elastic LP, with batches of lone ministries."""
+
+    @pytest.mark.parametrize("seed", [1, 2])
+    def test_the_split_passes_the_independent_check(self, seed: int) -> None:
+        from bench.engine import scenario
+
+        problem = build_problem(scenario(50, 20, seed))
+        allocation = constrained(problem, solver="highs")
+        check_allocation(problem, allocation.cells)
+        check_cells_leximin(problem, allocation.cells)
+
+    def test_without_the_lp_the_exact_flows_find_the_same_cells(self) -> None:
+        from bench.engine import scenario
+
+        problem = build_problem(scenario(12, 20, 3))
+        allocation = constrained(problem, solver="highs")
+        margins = peel_forced_cells(problem, dict(allocation.totals))
+        exact = leximin_cells(problem, margins, solver=None, attempt=ATTEMPTS[0])
+        assert all(allocation.cells[cell] == value for cell, value in exact.items())
