@@ -76,10 +76,13 @@ def scenario(ministries: int, pools: int, seed: int) -> Scenario:
     return parse_scenario(document)
 
 
+CLOCK = time.perf_counter
+
+
 def seconds(call: Callable[[], object]) -> float:
-    start = time.perf_counter()
+    start = CLOCK()
     call()
-    return time.perf_counter() - start
+    return CLOCK() - start
 
 
 def timings(ministries: int, pools: int, *, solver: str, runs: int) -> list[float]:
@@ -140,7 +143,16 @@ def ms(value: float) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer runs per size")
+    parser.add_argument(
+        "--cpu",
+        action="store_true",
+        help="time this process's CPU instead of the wall clock (steadier on a busy machine)",
+    )
     args = parser.parse_args(argv)
+    global CLOCK
+    if args.cpu:
+        CLOCK = time.process_time
+    print(f"clock: {'process CPU time' if args.cpu else 'wall'}\n")
 
     print("allocate() against bare highspy solving the leximin's LPs (bench/bare.py)\n")
     print("| ministries × pools | runs | allocate median | p99 | bare median | p99 | ratio |")
