@@ -26,6 +26,7 @@ drifts however many levels there are; a part is one LP solve per Dinkelbach step
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -46,6 +47,8 @@ from allocation.solve import (
 )
 
 Number = TypeVar("Number", float, Fraction)
+Amount = TypeVar("Amount", float, Fraction)
+Weight = TypeVar("Weight", float, int)
 
 NOISE = 1e-14
 """Slack in the elastic LP below this is rounding; above it, the LP's cut is tried."""
@@ -139,6 +142,12 @@ class _Split:
         ]
         self.target = [problem.cell_targets[cell] for cell in self.cells]
         self.target_float = [float(target) for target in self.target]
+        # Targets as whole multiples of one unit, 1 / (their common denominator): sums of
+        # targets are then sums of integers.
+        self.unit = math.lcm(*(target.denominator for target in self.target)) if self.target else 1
+        self.units = [
+            target.numerator * (self.unit // target.denominator) for target in self.target
+        ]
         self.residual = list(amounts)
         self.residual_float = [float(amount) for amount in amounts]
         self.open_cells: list[set[int]] = [set() for _ in names]
@@ -379,22 +388,23 @@ class _Split:
 
     def _level(self, part: _Part, side: frozenset[int]) -> tuple[Fraction, int]:
         """The level a cut forces, exactly, and +1 if its own ministries must rise (-1: fall)."""
-        needed, up, down = self._sums(part, side, self.residual, self.target, Fraction(0))
-        return _orient(needed, up, down)
+        needed, up, down = self._sums(part, side, self.residual, Fraction(0), self.units, 0)
+        return _orient(needed, Fraction(up, self.unit), Fraction(down, self.unit))
 
     def _float_level(self, part: _Part, side: frozenset[int]) -> float:
         """The level a cut forces, in floats: enough to choose the next level to try."""
-        sums = self._sums(part, side, self.residual_float, self.target_float, 0.0)
+        sums = self._sums(part, side, self.residual_float, 0.0, self.target_float, 0.0)
         return _orient(*sums)[0]
 
     def _sums(
         self,
         part: _Part,
         side: frozenset[int],
-        residual: Sequence[Number],
-        target: Sequence[Number],
-        zero: Number,
-    ) -> tuple[Number, Number, Number]:
+        residual: Sequence[Amount],
+        nothing: Amount,
+        target: Sequence[Weight],
+        none: Weight,
+    ) -> tuple[Amount, Weight, Weight]:
         """What the cut must place, and the targets of its rising and falling crossing cells.
 
         Summed over whichever of the cut and its complement touches fewer cells.
@@ -404,7 +414,7 @@ class _Split:
             len(self.open_cells[n]) for n in side
         )
         nodes = outside if flip else side
-        needed, up, down = zero, zero, zero
+        needed, up, down = nothing, none, none
         for node in nodes:
             if self.is_pool[node]:
                 needed -= residual[node]
@@ -460,15 +470,16 @@ class _Split:
         A rising cell takes ``t(1 + z)``, a falling one ``t(1 − z)``; per row that is
         ``Σt + z·(Σt_rising − Σt_falling)``, one product with the level instead of one per cell.
         """
-        base: dict[int, Fraction] = {}
-        slope: dict[int, Fraction] = {}
+        base: dict[int, int] = {}
+        slope: dict[int, int] = {}
         for cells, sign in ((rising, 1), (falling, -1)):
             for cell in cells:
-                target = self.target[cell]
+                target = self.units[cell]
                 for node in self.ends[cell]:
-                    base[node] = base.get(node, Fraction(0)) + target
-                    slope[node] = slope.get(node, Fraction(0)) + sign * target
-        return {node: base[node] + slope[node] * level for node in base}
+                    base[node] = base.get(node, 0) + target
+                    slope[node] = slope.get(node, 0) + sign * target
+        unit = self.unit
+        return {node: Fraction(base[node] + slope[node] * level, unit) for node in base}
 
     def _imbalanced(
         self, part: _Part, change: Mapping[int, Fraction], groups: Sequence[list[int]]
