@@ -115,17 +115,26 @@ class _TableRounding:
     ) -> None:
         self.problem = problem
         self.budget = budget
-        self.exact = {cell: Fraction(cells.get(cell, 0)) for cell in problem.cells()}
-        self.cell_order = sorted(
-            (c for c, v in self.exact.items() if _fraction_part(v)), key=self._cell_rank
-        )
+        zero = Fraction(0)
+        self.exact: dict[Cell, Fraction] = {}
+        floors: dict[Cell, int] = {}
+        self.remainder: dict[Cell, Fraction] = {}
+        for cell in problem.cells():
+            value = cells.get(cell, zero)
+            if not isinstance(value, Fraction):
+                value = Fraction(value)
+            self.exact[cell] = value
+            floor = value.numerator // value.denominator
+            floors[cell] = floor
+            if value.denominator != 1:
+                self.remainder[cell] = value - floor
+        self.cell_order = sorted(self.remainder, key=self._cell_rank)
         if totals is None:
             summed = {m: Fraction(0) for m in problem.ministries}
             for cell, value in self.exact.items():
                 summed[cell.ministry] += value
             totals = summed
         self.totals = {m: Fraction(totals[m]) for m in problem.ministries}
-        floors = {cell: math.floor(value) for cell, value in self.exact.items()}
         self.floors = floors
         self.need = {p.name: p.amount for p in problem.pools}
         self.low = {m: math.floor(v) for m, v in self.totals.items()}
@@ -159,7 +168,7 @@ class _TableRounding:
         self._start()
 
     def _cell_rank(self, cell: Cell) -> tuple[object, ...]:
-        remainder = _fraction_part(self.exact[cell])
+        remainder = self.remainder[cell]
         target = self.problem.cell_targets[cell]
         # The float comes first only to spare exact comparisons: float() is monotone, so it
         # orders the same way wherever it differs, and ties fall through to the fractions.
