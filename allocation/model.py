@@ -466,13 +466,21 @@ def constraint_rows(
 ) -> tuple[ScaledRow, ...]:
     """Named constraints as scaled rows over the given cells (others have no variable)."""
     present = set(cells)
+    every = present == set(problem.allowed)
     rows = []
     scales: dict[tuple[Cell, ...], Fraction] = {}
     for constraint in constraints:
         kept = tuple(cell for cell in constraint.cells if cell in present)
         if kept not in scales:
-            # A ministry's floor, ceiling and max_share rows share their cells, hence scale.
-            scales[kept] = sum((problem.cell_targets[cell] for cell in kept), Fraction(0))
+            # A ministry's floor, ceiling and max_share rows share their cells, hence scale;
+            # over every cell with weight, a ministry's targets add up to its target and a
+            # pool's to its amount, exactly.
+            if every and constraint.family == "pool":
+                scales[kept] = Fraction(problem.pool(constraint.subject).amount)
+            elif every and constraint.family in BOUND_FAMILIES:
+                scales[kept] = problem.target(constraint.subject)
+            else:
+                scales[kept] = sum((problem.cell_targets[cell] for cell in kept), Fraction(0))
         row = scaled_row(
             problem,
             constraint.name,
