@@ -27,15 +27,15 @@ drifts however many levels there are; a part is one LP solve per Dinkelbach step
 from __future__ import annotations
 
 import math
-from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Generic, TypeVar
+from typing import TypeVar
 
 from allocation.budget import UNLIMITED, Budget
 from allocation.errors import SolverError
 from allocation.exact import Margins
+from allocation.flows import shortfall_cut
 from allocation.leximin import Attempt
 from allocation.model import Cell, Problem, ScaledRow, Sense, elastic_lp, scaled_row
 from allocation.solve import (
@@ -250,11 +250,27 @@ class _Split:
         """
         if exact:
             assert isinstance(level, Fraction)
-            return _flow_cut(self, part, level, self.residual, self.target, Fraction(0))
+            return self._flow_cut(part, level, self.residual, self.target, Fraction(0))
         scale = max(abs(self.residual_float[n]) for n in part.nodes)
-        return _flow_cut(
-            self, part, float(level), self.residual_float, self.target_float, scale * FLOW_NOISE
+        return self._flow_cut(
+            part, float(level), self.residual_float, self.target_float, scale * FLOW_NOISE
         )
+
+    def _flow_cut(
+        self,
+        part: _Part,
+        level: Number,
+        residual: Sequence[Number],
+        target: Sequence[Number],
+        noise: Number,
+    ) -> frozenset[int] | None:
+        cells: list[tuple[int, int, Number]] = []
+        for cell in part.cells:
+            ministry, pool = self.ends[cell]
+            cells.append((ministry, pool, target[cell]))
+        need = {node: residual[node] for node in part.nodes}
+        pools = {node for node in part.nodes if self.is_pool[node]}
+        return shortfall_cut(cells, need, pools=pools, level=level, noise=noise, budget=self.budget)
 
     def _solve(self, parts: Sequence[_Part]) -> ElasticOutcome:
         columns, low, high = [], [], []
@@ -616,108 +632,6 @@ class _Split:
         for node in touched:
             parent[node] = node
         return list(groups.values())
-
-
-SOURCE, SINK = -1, -2
-
-
-def _flow_cut(
-    split: _Split,
-    part: _Part,
-    level: Number,
-    residual: Sequence[Number],
-    target: Sequence[Number],
-    noise: Number,
-) -> frozenset[int] | None:
-    """The max-flow test of ``_Split._violation``, in the number type it is given."""
-    zero = noise - noise
-    room: dict[int, dict[int, Number]] = {}
-    need: dict[int, Number] = {n: residual[n] for n in part.nodes}
-    fall = 1 - level if level < 1 else zero
-    for cell in part.cells:
-        ministry, pool = split.ends[cell]
-        low = target[cell] * fall
-        need[ministry] -= low
-        need[pool] -= low
-        room.setdefault(pool, {})[ministry] = target[cell] * (1 + level) - low
-    short = [n for n, amount in need.items() if amount < -noise]
-    if short:
-        return frozenset({short[0]})
-    flow = _MaxFlow(room, noise=noise, budget=split.budget)
-    for node, amount in need.items():
-        if split.is_pool[node]:
-            flow.add(SOURCE, node, amount)
-        else:
-            flow.add(node, SINK, amount)
-    wanted = sum((need[n] for n in part.nodes if not split.is_pool[n]), zero)
-    if flow.run() >= wanted - noise * len(part.nodes):
-        return None
-    reached = flow.reachable()
-    return frozenset(n for n in part.nodes if n not in reached)
-
-
-class _MaxFlow(Generic[Number]):
-    """Edmonds–Karp: shortest augmenting paths, found breadth-first.
-
-    In fractions it is exact (``noise`` 0); in floats an arc with less room than ``noise``
-    counts as full.
-    """
-
-    def __init__(
-        self, arcs: Mapping[int, Mapping[int, Number]], *, noise: Number, budget: Budget
-    ) -> None:
-        self.budget = budget
-        self.noise: Number = noise
-        self.room: dict[int, dict[int, Number]] = {}
-        for tail, heads in arcs.items():
-            for head, capacity in heads.items():
-                self.add(tail, head, capacity)
-
-    def add(self, tail: int, head: int, capacity: Number) -> None:
-        zero = capacity - capacity
-        self.room.setdefault(tail, {})
-        self.room.setdefault(head, {})
-        self.room[tail][head] = self.room[tail].get(head, zero) + capacity
-        self.room[head].setdefault(tail, zero)
-
-    def run(self) -> Number:
-        total: Number = self.noise - self.noise
-        while (path := self._path()) is not None:
-            self.budget.check()
-            pushed = min(self.room[a][b] for a, b in zip(path, path[1:], strict=False))
-            for a, b in zip(path, path[1:], strict=False):
-                self.room[a][b] -= pushed
-                self.room[b][a] += pushed
-            total += pushed
-        return total
-
-    def _path(self) -> list[int] | None:
-        previous = {SOURCE: SOURCE}
-        queue = deque([SOURCE])
-        noise = self.noise
-        while queue:
-            node = queue.popleft()
-            for head, room in self.room.get(node, {}).items():
-                if room > noise and head not in previous:
-                    previous[head] = node
-                    if head == SINK:
-                        path = [SINK]
-                        while path[-1] != SOURCE:
-                            path.append(previous[path[-1]])
-                        return path[::-1]
-                    queue.append(head)
-        return None
-
-    def reachable(self) -> set[int]:
-        seen = {SOURCE}
-        queue = deque([SOURCE])
-        while queue:
-            node = queue.popleft()
-            for head, room in self.room.get(node, {}).items():
-                if room > self.noise and head not in seen:
-                    seen.add(head)
-                    queue.append(head)
-        return seen
 
 
 def leximin_cells(
