@@ -21,7 +21,15 @@ cells, by one step repeated:
   as an imbalance, whose own cut then raises the level.
 
 Floats only propose cuts. A fixed cell enters later solves at its exact value, so nothing
-drifts however many levels there are; a part is one LP solve per Dinkelbach step.
+drifts however many levels there are. Where the work goes:
+
+* a part of at most ``FLOW_CELLS`` cells is tested by a max-flow in Python
+  (``allocation.flows``), larger parts by one elastic LP solve for all of them together;
+* a cell alone in a row of its part is forced and fixed at once;
+* a run of ministries that each block alone (common: a ministry's own level does not move
+  when others are fixed) is verified by one solve and then cut one by one;
+* without an LP (``solver`` None) every test is an exact max-flow: slow, immune to scale, the
+  fallback when the floats cannot resolve a problem.
 """
 
 from __future__ import annotations
