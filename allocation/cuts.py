@@ -293,14 +293,20 @@ class _Split:
                 part.batch = self._batch(part)
             level = float(part.batch[-1][1]) if part.batch else part.level
             lower, upper = max(0.0, 1.0 - level), 1.0 + level
-            held: dict[int, float] = {}
-            for node, exact, rise in part.batch:
-                ratio = float(_bound_ratio(exact, rise=rise > 0))
-                held.update(dict.fromkeys(self.open_cells[node], ratio))
-            for cell in part.cells:
-                columns.append(cell)
-                low.append(held.get(cell, lower))
-                high.append(held.get(cell, upper))
+            free = part.cells
+            if part.batch:
+                # A batch's ministries are fixed at their own levels, the rest share one.
+                held: set[int] = set()
+                for node, exact, rise in part.batch:
+                    ratio = float(_bound_ratio(exact, rise=rise > 0))
+                    held |= self.open_cells[node]
+                    columns += self.open_cells[node]
+                    low += [ratio] * len(self.open_cells[node])
+                    high += [ratio] * len(self.open_cells[node])
+                free = [cell for cell in part.cells if cell not in held]
+            columns += free
+            low += [lower] * len(free)
+            high += [upper] * len(free)
         return self._elastic().solve(columns, low, high, budget=self.budget)
 
     def _batch(self, part: _Part) -> list[tuple[int, Fraction, int]]:

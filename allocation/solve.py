@@ -312,7 +312,9 @@ class WarmElastic:
 
         if columns:
             indices = [self.ratio_columns[column] for column in columns]
-            self.model.changeColsBounds(len(indices), indices, list(low), list(high))
+            changed = self.model.changeColsBounds(len(indices), indices, list(low), list(high))
+            if changed != highspy.HighsStatus.kOk:
+                raise SolverError(f"highs refused the bounds of {len(indices)} columns")
         _run_within(self.model, budget)
         status = self.model.getModelStatus()
         if status != highspy.HighsModelStatus.kOptimal:
