@@ -148,7 +148,10 @@ def _pulp_solver(name: str, *, tight: bool, time_limit: float | None = None) -> 
             if tight
             else {}
         )
-        return BulkHiGHS(msg=False, presolve="off", threads=1, timeLimit=time_limit, **tolerances)
+        threads = 1 if _one_thread else None
+        return BulkHiGHS(
+            msg=False, presolve="off", threads=threads, timeLimit=time_limit, **tolerances
+        )
     options = (
         [f"primalTolerance {TIGHT_TOLERANCE}", f"dualTolerance {TIGHT_TOLERANCE}"] if tight else []
     )
@@ -163,10 +166,12 @@ def _pulp_solver(name: str, *, tight: bool, time_limit: float | None = None) -> 
 
 
 def new_highs(*, tight: bool) -> Any:
-    """A silent in-process HiGHS model without presolve, on one thread.
+    """A silent in-process HiGHS model without presolve, on one thread where it may.
 
     One thread: the LPs are small and solved one after another, and HiGHS's thread pool
-    costs more per solve (about 80 microseconds) than it can win back on them.
+    costs more per solve (about 80 microseconds) than it can win back on them. HiGHS keeps
+    one thread pool per process, though: if something else in the process started it with
+    more threads first, a one-thread model refuses to run, and ``run`` falls back.
     """
     import highspy
 
@@ -174,7 +179,8 @@ def new_highs(*, tight: bool) -> Any:
     model = highspy.Highs()  # type: ignore[no-untyped-call]
     model.setOptionValue("output_flag", False)
     model.setOptionValue("presolve", "off")
-    model.setOptionValue("threads", 1)
+    if _one_thread:
+        model.setOptionValue("threads", 1)
     if tight:
         model.setOptionValue("primal_feasibility_tolerance", TIGHT_TOLERANCE)
         model.setOptionValue("dual_feasibility_tolerance", TIGHT_TOLERANCE)
@@ -379,9 +385,28 @@ def _run_within(model: Any, budget: Budget) -> None:
 
     limit = budget.lp_limit()
     model.setOptionValue("time_limit", highspy.kHighsInf if limit is None else limit)
-    model.run()
+    run(model)
     if model.getModelStatus() == highspy.HighsModelStatus.kTimeLimit:
         raise budget.exceeded()
+
+
+_one_thread = True
+"""False once HiGHS's thread pool turned out to be started with more threads (see run)."""
+
+
+def run(model: Any) -> None:
+    """``model.run()``; if HiGHS refuses one thread (its pool was started with more by
+    something else in the process), run again with the pool as it is, and from then on
+    create models without asking for one thread."""
+    import highspy
+
+    global _one_thread
+    status = model.run()
+    refused = model.getModelStatus() == highspy.HighsModelStatus.kNotset
+    if status == highspy.HighsStatus.kError and refused:
+        _one_thread = False
+        model.setOptionValue("threads", 0)
+        model.run()
 
 
 class BulkHiGHS(pulp.HiGHS):  # type: ignore[misc]
@@ -397,7 +422,7 @@ class BulkHiGHS(pulp.HiGHS):  # type: ignore[misc]
         self.createAndConfigureSolver(lp)
         variables = lp.variables()
         hand_over(lp.solverModel, lp, variables)
-        self.callSolver(lp)
+        run(lp.solverModel)
         status, solution_status = self._read_back(lp, variables)
         lp.assignStatus(status, solution_status)
         return int(status)
