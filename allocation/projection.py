@@ -74,7 +74,11 @@ def _codes(document: Mapping[str, JSON]) -> list[str]:
 
 
 def allocate_years(
-    scenario: Scenario, *, rule: str | None = None, solver: str = "highs"
+    scenario: Scenario,
+    *,
+    rule: str | None = None,
+    solver: str = "highs",
+    time_limit: float | None = None,
 ) -> MultiYearReport:
     """Allocate every projected year (just the scenario's year without a projection).
 
@@ -87,7 +91,8 @@ def allocate_years(
     chosen = scenario.rule if rule is None else parse_rule(rule)
     normalised = replace(scenario, rule=chosen)
     reports = tuple(
-        allocate(year, rule=chosen.value, solver=solver) for year in project(normalised)
+        allocate(year, rule=chosen.value, solver=solver, time_limit=time_limit)
+        for year in project(normalised)
     )
     return MultiYearReport(
         reports=reports,
@@ -98,7 +103,12 @@ def allocate_years(
 
 
 def allocate_year(
-    scenario: Scenario, year: int, *, rule: str | None = None, solver: str = "highs"
+    scenario: Scenario,
+    year: int,
+    *,
+    rule: str | None = None,
+    solver: str = "highs",
+    time_limit: float | None = None,
 ) -> AllocationReport:
     """Allocate one year of the projection, solving that year only.
 
@@ -114,6 +124,6 @@ def allocate_year(
     years = project(replace(scenario, rule=chosen))
     for projected in years:
         if projected.year == year:
-            return allocate(projected, rule=chosen.value, solver=solver)
+            return allocate(projected, rule=chosen.value, solver=solver, time_limit=time_limit)
     covered = ", ".join(str(s.year) for s in years)
     raise InvalidScenario("year", f"the scenario covers {covered}; {year} is not among them")

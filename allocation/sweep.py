@@ -11,11 +11,12 @@ cents, nothing stored.
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from allocation.errors import InvalidScenario
+from allocation.errors import BudgetExceeded, InvalidScenario
 from allocation.money import cents_text
 from allocation.projection import allocate_years
 from allocation.scenario import JSON, Projection, Scenario
@@ -125,6 +126,16 @@ def at_point(scenario: Scenario, point: Sequence[tuple[Axis, Decimal | int]]) ->
     return replace(scenario, projection=replace(projection, terms=(*projection.terms, term)))
 
 
+def _over_budget(scenario: Scenario, budget: float) -> BudgetExceeded:
+    cells = sum(w > 0 for _, w in scenario.weights) + sum(len(c.weights) for c in scenario.variable)
+    return BudgetExceeded(
+        ministries=len(scenario.ministries),
+        pools=1 + len(scenario.variable),
+        cells=cells,
+        budget=budget,
+    )
+
+
 def check_size(scenario: Scenario, axes: Sequence[Axis]) -> int:
     """The number of solves the sweep needs; refused past ``MAX_SOLVES`` or ``MAX_AXES``."""
     if not 1 <= len(axes) <= MAX_AXES:
@@ -145,7 +156,12 @@ def check_size(scenario: Scenario, axes: Sequence[Axis]) -> int:
 
 
 def sweep(
-    scenario: Scenario, axes: Sequence[Axis], *, rule: str | None = None, solver: str = "highs"
+    scenario: Scenario,
+    axes: Sequence[Axis],
+    *,
+    rule: str | None = None,
+    solver: str = "highs",
+    time_limit: float | None = None,
 ) -> dict[str, JSON]:
     """Every point of the grid, per year and ministry, and each figure's range.
 
@@ -160,11 +176,15 @@ def sweep(
     {'min': '50.00', 'max': '75.00'}
     """
     check_size(scenario, axes)
+    deadline = None if time_limit is None else time.monotonic() + time_limit
     points: list[JSON] = []
     seen: dict[str, dict[str, list[int]]] = {}
     for combination in itertools.product(*(zip(a.values, a.texts, strict=True) for a in axes)):
         point = [(axis, value) for axis, (value, _) in zip(axes, combination, strict=True)]
-        years = allocate_years(at_point(scenario, point), rule=rule, solver=solver)
+        left = None if deadline is None else deadline - time.monotonic()
+        if left is not None and left <= 0:
+            raise _over_budget(scenario, time_limit or 0.0)
+        years = allocate_years(at_point(scenario, point), rule=rule, solver=solver, time_limit=left)
         rows: list[JSON] = []
         for report in years.reports:
             amounts = {line.ministry: line.total for line in report.lines}

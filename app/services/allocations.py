@@ -26,6 +26,7 @@ from app.models import AllocationReport, Publication, ReportChain, utcnow
 from app.repositories import reports as repo
 from app.services import scenarios, weight_sets
 from app.services.revisions import check_revision
+from app.settings import get_settings
 
 PUBLISHED, SUPERSEDED, UNPUBLISHED = "published", "superseded", "unpublished"
 SYSTEM = Principal(key_prefix="system", role=Role.ADMIN)
@@ -90,13 +91,25 @@ class ReportView:
 # ---------------------------------------------------------------- running
 
 
-def engine_result(scenario: allocation.Scenario, *, solver: str, year: int | None) -> Any:
+def solve_budget() -> float:
+    """Seconds one solve may take (``COSTSHARE_SOLVE_BUDGET_SECONDS``)."""
+    return get_settings().solve_budget_seconds
+
+
+def engine_result(
+    scenario: allocation.Scenario,
+    *,
+    solver: str,
+    year: int | None,
+    time_limit: float | None = None,
+) -> Any:
     """The engine's report for ``year`` of the scenario (its own year when None); only that
-    year is solved."""
+    year is solved, within ``time_limit`` seconds (the solve budget when None)."""
+    limit = solve_budget() if time_limit is None else time_limit
     if year is None or year == scenario.year:
-        return allocation.allocate(scenario, solver=solver)
+        return allocation.allocate(scenario, solver=solver, time_limit=limit)
     try:
-        return allocation.allocate_year(scenario, year, solver=solver)
+        return allocation.allocate_year(scenario, year, solver=solver, time_limit=limit)
     except InvalidScenario as exc:
         raise InvalidInput(exc.field, exc.message) from exc
 

@@ -286,7 +286,9 @@ def compare_rules(
     year = year_of(resolved.scenario, request.year)
     columns = []
     for rule in dict.fromkeys(rules):
-        result = allocation.allocate(year, rule=rule, solver=request.solver).to_dict()
+        result = allocation.allocate(
+            year, rule=rule, solver=request.solver, time_limit=allocations.solve_budget()
+        ).to_dict()
         columns.append({**result, "key": rule})
     return compare(_with_status_quo(columns), _names(resolved.snapshot))
 
@@ -311,7 +313,9 @@ def compare_variants(
         except InvalidInput as exc:
             raise InvalidInput(f"variants[{index}].{exc.field}", exc.message) from exc
         scenario = year_of(resolved.scenario, year)
-        result = allocation.allocate(scenario, rule=rule, solver=request.solver).to_dict()
+        result = allocation.allocate(
+            scenario, rule=rule, solver=request.solver, time_limit=allocations.solve_budget()
+        ).to_dict()
         columns.append({**result, "key": name})
         labels.update(_names(resolved.snapshot))
     return compare(_with_status_quo(columns), labels)

@@ -49,7 +49,11 @@ class PlanView:
 
 def _years(scenario: allocation.Scenario, *, rule: str, solver: str) -> list[Any]:
     """Each projected year's report: the same as ``allocate_years`` gives, year by year."""
-    return [allocation.allocate(year, rule=rule, solver=solver) for year in project(scenario)]
+    budget = allocations.solve_budget()
+    return [
+        allocation.allocate(year, rule=rule, solver=solver, time_limit=budget)
+        for year in project(scenario)
+    ]
 
 
 def create(session: Session, principal: Principal, request: PlanRequest) -> PlanView:

@@ -14,6 +14,9 @@ from app.auth import Principal
 from app.errors import InvalidInput
 from app.services import allocations
 
+SWEEP_BUDGETS = 4
+"""A whole sweep may take this many solve budgets, however many points it has."""
+
 
 @dataclass(frozen=True, slots=True)
 class SweepRequest:
@@ -44,6 +47,12 @@ def run(session: Session, principal: Principal, request: SweepRequest) -> dict[s
             parse_axis(item, f"vary[{i}]", ministries=scenario.ministries, channels=channels)
             for i, item in enumerate(request.vary)
         ]
-        return sweep(scenario, axes, rule=request.rule, solver=request.solver)
+        return sweep(
+            scenario,
+            axes,
+            rule=request.rule,
+            solver=request.solver,
+            time_limit=allocations.solve_budget() * SWEEP_BUDGETS,
+        )
     except InvalidScenario as exc:
         raise InvalidInput(exc.field, exc.message) from exc

@@ -135,3 +135,55 @@ class TestRunsDoNotWaitBehindVerifications:
         assert small.status_code == 201
         assert sorted(outcomes) == [200] * self.VERIFICATIONS
         assert small_seconds < 2.0
+
+
+@pytest.fixture
+def tight(monkeypatch: pytest.MonkeyPatch, app: FastAPI) -> Iterator[TestClient]:
+    """The app with a solve budget of a thousandth of a second."""
+    monkeypatch.setenv("COSTSHARE_SOLVE_BUDGET_SECONDS", "0.001")
+    get_settings.cache_clear()
+    try:
+        configured = create_app()
+        configured.dependency_overrides = app.dependency_overrides
+        with TestClient(configured, raise_server_exceptions=False) as client:
+            yield client
+    finally:
+        get_settings.cache_clear()
+
+
+class TestSolveBudget:
+    def test_a_run_past_the_budget_is_refused_with_its_size_and_nothing_is_stored(
+        self, tight: TestClient, keys: dict[str, str], seeded
+    ):
+        admin = auth(keys["admin"])
+        for index in range(40):
+            tight.post(
+                "/v1/ministries",
+                headers=admin,
+                json={"code": f"M{index:03d}", "name": f"M {index}", "chapter": "XV"},
+            )
+        before = tight.get("/v1/allocations", headers=admin).json()["total"]
+        refused = tight.post(
+            "/v1/allocations", headers=admin, json={"scenario": large_scenario(40, 6)}
+        )
+        assert refused.status_code == 422
+        assert refused.json()["type"] == "/problems/too-large"
+        assert "40 ministries × 7 pools" in refused.json()["detail"]
+        assert "0.001 s budget" in refused.json()["detail"]
+        assert tight.get("/v1/allocations", headers=admin).json()["total"] == before
+
+    def test_plans_and_sweeps_keep_the_budget_too(
+        self, tight: TestClient, keys: dict[str, str], seeded
+    ):
+        admin = auth(keys["admin"])
+        plan = tight.post("/v1/plans", headers=admin, json={"scenario_id": seeded.plan_scenario_id})
+        assert plan.status_code == 422 and plan.json()["type"] == "/problems/too-large"
+        sweep = tight.post(
+            "/v1/sweeps",
+            headers=admin,
+            json={
+                "scenario_id": seeded.plan_scenario_id,
+                "vary": [{"parameter": "weight", "ministry": "EZ", "values": [1, 2, 3]}],
+            },
+        )
+        assert sweep.status_code == 422 and sweep.json()["type"] == "/problems/too-large"
