@@ -44,7 +44,8 @@ class RawResult:
         }
 
 
-async def _read_response(reader: asyncio.StreamReader) -> int:
+async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    """The status and the body of one HTTP/1.1 response with a Content-Length."""
     status_line = await reader.readline()
     if not status_line:
         raise ConnectionError("connection closed")
@@ -57,9 +58,8 @@ async def _read_response(reader: asyncio.StreamReader) -> int:
         name, _, value = line.partition(b":")
         if name.strip().lower() == b"content-length":
             length = int(value.strip())
-    if length:
-        await reader.readexactly(length)
-    return status
+    body = await reader.readexactly(length) if length else b""
+    return status, body
 
 
 async def _connection(
@@ -71,7 +71,7 @@ async def _connection(
             started = time.perf_counter()
             writer.write(request)
             await writer.drain()
-            status = await _read_response(reader)
+            status, _ = await read_response(reader)
             result.latencies.append(time.perf_counter() - started)
             result.statuses[status] = result.statuses.get(status, 0) + 1
     except (ConnectionError, asyncio.IncompleteReadError, ValueError) as exc:
@@ -80,17 +80,22 @@ async def _connection(
         writer.close()
 
 
-def _request(path: str, host: str, headers: dict[str, str]) -> bytes:
-    lines = [f"GET {path} HTTP/1.1", f"Host: {host}", "Connection: keep-alive"]
+def request_bytes(
+    method: str, path: str, host: str, headers: dict[str, str], body: bytes = b""
+) -> bytes:
+    """One keep-alive HTTP/1.1 request."""
+    lines = [f"{method} {path} HTTP/1.1", f"Host: {host}", "Connection: keep-alive"]
     lines += [f"{name}: {value}" for name, value in headers.items()]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+    if body:
+        lines += ["Content-Type: application/json", f"Content-Length: {len(body)}"]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
 
 async def _load(url: str, headers: dict[str, str], *, clients: int, seconds: float) -> RawResult:
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     path = parts.path + (f"?{parts.query}" if parts.query else "")
-    request = _request(path, f"{host}:{port}", headers)
+    request = request_bytes("GET", path, f"{host}:{port}", headers)
     result = RawResult(seconds=seconds)
     until = time.monotonic() + seconds
     await asyncio.gather(
