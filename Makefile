@@ -38,8 +38,7 @@ openapi: $(STAMP)
 	$(BIN)/costshare openapi > openapi/openapi.json
 
 bench: $(STAMP)
-	$(BIN)/python bench/engine.py
-	$(BIN)/python bench/stages.py
+	$(BIN)/python bench/all.py --write
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache .hypothesis

@@ -17,6 +17,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -32,12 +33,8 @@ def timed(call) -> tuple[float, httpx.Response]:  # type: ignore[no-untyped-def]
     return time.perf_counter() - started, response
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--ministries", type=int, default=200)
-    parser.add_argument("--channels", type=int, default=20)
-    parser.add_argument("--verifications", type=int, default=4)
-    args = parser.parse_args()
+def measure_bounded(ministries: int, channels: int, verifications: int) -> dict[str, object]:
+    """Seconds of the large runs and verifications, and of the small run alone and beside."""
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{folder}/bounded.sqlite3"
         keys = prepared(url)
@@ -47,23 +44,22 @@ def main() -> int:
             running_server(url, log=Path(folder) / "server.log") as server,
             httpx.Client(base_url=server.base, timeout=600) as http,
         ):
-            for index in range(args.ministries):
+            for index in range(ministries):
                 http.post(
                     "/v1/ministries",
                     headers=admin,
                     json={"code": f"M{index:03d}", "name": f"M {index}", "chapter": "XV"},
                 ).raise_for_status()
             report_ids, created = [], []
-            for seed in range(args.verifications):
-                scenario = large_scenario(args.ministries, args.channels, seed=seed)
+            for seed in range(verifications):
+                scenario = large_scenario(ministries, channels, seed=seed)
                 seconds, answer = timed(
                     lambda s=scenario: http.post(
                         "/v1/allocations", headers=admin, json={"scenario": s}
                     )
                 )
                 if answer.status_code != 201:
-                    print(f"the large run was refused: {answer.status_code} {answer.text}")
-                    return 1
+                    return {"refused": f"{answer.status_code} {answer.json().get('detail')}"}
                 report_ids.append(answer.json()["id"])
                 created.append(seconds)
             alone = [
@@ -101,20 +97,44 @@ def main() -> int:
                 )
             for thread in threads:
                 thread.join()
-    print(
-        f"| size | large run (s) | verification (s), {args.verifications} at once | "
-        "small run alone (ms) | small run beside them (ms, max) |"
+    return {
+        "size": f"{ministries} × {channels + 1}",
+        "large_run_s": statistics.median(created),
+        "verification_s": (min(verification_times), max(verification_times)),
+        "alone_ms": statistics.median(alone) * 1000,
+        "beside_ms": (statistics.median(beside) * 1000, max(beside) * 1000) if beside else None,
+    }
+
+
+HEADER = (
+    "| size | large run (s) | verifications at once (s) | small run alone (ms) | "
+    "small run beside them (ms, max) |\n|---|---:|---:|---:|---:|"
+)
+
+
+def row(figures: dict[str, Any]) -> str:
+    """The measurement as a Markdown table row under ``HEADER``."""
+    if "refused" in figures:
+        return f"| refused: {figures['refused']} |"
+    low, high = figures["verification_s"]
+    beside = figures["beside_ms"]
+    shown = f"{beside[0]:.0f} ({beside[1]:.0f})" if beside else "verifications ended first"
+    return (
+        f"| {figures['size']} | {figures['large_run_s']:.2f} | {low:.2f}–{high:.2f} | "
+        f"{figures['alone_ms']:.0f} | {shown} |"
     )
-    print("|---|---:|---:|---:|---:|")
-    print(
-        f"| {args.ministries} × {args.channels + 1} | {statistics.median(created):.2f} | "
-        f"{min(verification_times):.2f}–{max(verification_times):.2f} | "
-        f"{statistics.median(alone) * 1000:.0f} | "
-        f"{statistics.median(beside) * 1000:.0f} ({max(beside) * 1000:.0f}) |"
-        if beside
-        else "| the verifications ended before the small runs started: make them larger |"
-    )
-    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ministries", type=int, default=200)
+    parser.add_argument("--channels", type=int, default=20)
+    parser.add_argument("--verifications", type=int, default=4)
+    args = parser.parse_args()
+    figures = measure_bounded(args.ministries, args.channels, args.verifications)
+    print(HEADER)
+    print(row(figures))
+    return 1 if "refused" in figures else 0
 
 
 if __name__ == "__main__":

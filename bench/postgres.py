@@ -91,3 +91,23 @@ def cluster(port: int = 54331) -> Iterator[str]:
             **quiet,
         )
         shutil.rmtree(base, ignore_errors=True)
+
+
+@contextmanager
+def database(server: str) -> Iterator[str]:
+    """A new, empty database on ``server`` (dropped afterwards); yields its URL."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"costshare_bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -56,6 +56,16 @@ def measure(
     return rows
 
 
+def measure_reads(
+    url: str, *, workers: int, clients: int, seconds: float, folder: Path
+) -> list[dict[str, object]]:
+    """Publish the seeded plan on a fresh database at ``url`` and measure its reads."""
+    keys = prepared(url)
+    with running_server(url, log=folder / "server.log", workers=workers) as server:
+        publish_plan(server.base, keys["negotiator"])
+        return measure(server.base, keys, clients=clients, seconds=seconds)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=50)
