@@ -118,6 +118,15 @@ ShortText = Annotated[
     Field(json_schema_extra={"pattern": ONE_LINE_PATTERN}),
 ]
 """A name: one line, no control characters or bidirectional overrides, trimmed."""
+
+SetName = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=120),
+    AfterValidator(_one_line),
+    Field(json_schema_extra={"pattern": ONE_LINE_PATTERN}),
+]
+"""The name of a weight set or scenario: a short text of at most 120 characters, the width of
+its column (PostgreSQL refuses longer, SQLite would store it)."""
 TEXT_PARAMETER_PATTERN = f"^[^{_CONTROLS}]*$"
 """A text query parameter: no control character or bidi override."""
 

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from app import spec
-from app.fields import Chapter, LongText, MinistryCode, PoolName, ShortText, Weight
+from app.fields import Chapter, LongText, MinistryCode, PoolName, SetName, ShortText, Weight
 from app.spec import EXCLUSIVE, SCENARIO_DOCUMENT
 
 MAX_ID = spec.MAX_ID
@@ -72,7 +72,7 @@ class WeightSetCreate(Strict):
     """A new weight set (version 1, draft). Weights per ministry apply to every pool unless
     ``pool_weights`` gives a pool its own weights."""
 
-    name: ShortText = Field(examples=["Mandaatverdeling 2027"])
+    name: SetName = Field(examples=["Mandaatverdeling 2027"])
     description: LongText = ""
     weights: dict[MinistryCode, Weight] = Field(
         min_length=1, max_length=200, examples=[WEIGHTS_EXAMPLE]
@@ -174,7 +174,7 @@ class ScenarioCreate(Strict):
     """A scenario: the engine's document (see docs/scenario.md). Instead of ``weights`` it may
     name a stored weight set: ``"weight_set": {"id": 1}``."""
 
-    name: ShortText = Field(examples=["Offlimits 2027, mandate weights"])
+    name: SetName = Field(examples=["Offlimits 2027, mandate weights"])
     description: LongText = ""
     document: dict[str, Any] = Field(
         examples=[SCENARIO_EXAMPLE], json_schema_extra={SCENARIO_DOCUMENT: True}
