@@ -81,7 +81,7 @@ PoolName = Annotated[
 ]
 Chapter = Annotated[
     str,
-    StringConstraints(pattern=r"^[IVXLC]{1,8}[A-Z]?$"),
+    StringConstraints(pattern=r"^[IVXLC]{1,7}[A-Z]?$"),
     Field(examples=["VI"], description="Budget chapter in Roman numerals (JenV: VI)."),
 ]
 

@@ -240,6 +240,17 @@ class TestLengths:
         assert stored.status_code == 201, stored.text
         assert stored.json()["name"] == "n" * limit
 
+    def test_a_chapter_fits_its_column(self, client: TestClient, keys: dict[str, str]):
+        body = {"code": "SZW", "name": "SZW"}
+        longer = client.post(
+            "/v1/ministries", headers=auth(keys["admin"]), json=body | {"chapter": "XXXVIIIIA"}
+        )
+        _problem(longer, 422, "chapter")
+        stored = client.post(
+            "/v1/ministries", headers=auth(keys["admin"]), json=body | {"chapter": "XXXVIIIA"}
+        )
+        assert stored.status_code == 201, stored.text
+
     def test_a_key_label_longer_than_its_column_is_refused(self, db):
         from app.errors import InvalidInput
         from app.services import keys as key_service
