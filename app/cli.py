@@ -10,6 +10,7 @@ costshare openapi
 costshare allocate FILE.json [--format json|table] [--solver highs|cbc]
 costshare verify FILE... [--keys PUBLIC_KEYS.json] [--head HEAD.json] [--json]
 costshare signing-keys create|rotate|list|export
+costshare db grant-service-role NAME
 """
 
 from __future__ import annotations
@@ -108,6 +109,25 @@ def hand_over_first_key(plaintext: str, *, interactive: bool, key_file: Path) ->
     return f"An admin API key was created and written to {key_file} (readable by its owner only)"
 
 
+def prepare_log() -> list[str]:
+    """What `costshare serve` does for the signed log before serving: create the signing
+    keyring on first start, and log the history of a database migrated from before the log."""
+    from app.services import log, signing
+
+    said = []
+    created = signing.ensure_keyring()
+    if created is not None:
+        said.append(
+            f"A signing keyring was created in {signing.keyring_dir()}; its key {created} "
+            "signs the log (publish `costshare signing-keys export`)"
+        )
+    with _session() as session, session.begin():
+        adopted = log.adopt_history(session)
+    if adopted:
+        said.append(f"{adopted} reports and publications made before the log were logged")
+    return said
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import logging
 
@@ -129,13 +149,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
             if issued is not None
             else None
         )
+    ledger = prepare_log()
     base = f"http://{args.host}:{args.port}"
     if interactive:
         print(message or "Admin key exists; `costshare keys create` makes more.")
+        for line in ledger:
+            print(line)
         print(f"API docs: {base}/docs", flush=True)
     else:
         if message:
             log_event(log, message, key_file=str(settings.first_key_file))
+        for line in ledger:
+            log_event(log, line, signing_keys=str(settings.signing_keys))
         log_event(log, "serving", url=base, docs=f"{base}/docs", workers=args.workers)
     uvicorn.run(
         "app.main:create_app",
@@ -177,6 +202,16 @@ def cmd_signing_keys(args: argparse.Namespace) -> int:
     return commands.signing_keys(args.action, directory=directory, out=sys.stdout, err=sys.stderr)
 
 
+def cmd_db(args: argparse.Namespace) -> int:
+    from app.privileges import grant_service_role
+
+    with get_engine().begin() as connection:
+        for statement in grant_service_role(connection, args.name):
+            print(statement)
+    print(f"{args.name} may read and append to the log tables, and nothing more there")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
         prog="costshare",
@@ -188,10 +223,12 @@ def parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser(
         "serve",
-        help="serve the API and the pages; creates the first admin key once",
+        help="serve the API and the pages; creates the first admin key and the signing "
+        "keyring once",
         description="Serve the API and the pages. On a database without an admin key, one "
         "is created: shown on a terminal, otherwise written to COSTSHARE_FIRST_KEY_FILE "
-        "(default var/first-admin-key, mode 0600) and never logged.",
+        "(default var/first-admin-key, mode 0600) and never logged. Without a signing "
+        "keyring in COSTSHARE_SIGNING_KEYS (default var/keys/), one is created.",
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (8000)")
@@ -244,6 +281,16 @@ def parser() -> argparse.ArgumentParser:
     signing = commands.add_parser("signing-keys", help="the Ed25519 keys that sign the log")
     signing.add_argument("action", choices=["create", "rotate", "list", "export"])
     signing.set_defaults(run=cmd_signing_keys)
+
+    database = commands.add_parser("db", help="PostgreSQL roles: least privilege for the service")
+    db_actions = database.add_subparsers(dest="action", required=True, metavar="ACTION")
+    grant = db_actions.add_parser(
+        "grant-service-role",
+        help="let role NAME read and append to the log tables and nothing more there "
+        "(run as the owner, after each migration)",
+    )
+    grant.add_argument("name", help="the role the service connects as, e.g. costshare_service")
+    database.set_defaults(run=cmd_db)
     return root
 
 

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.databases import migrate
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -46,6 +48,7 @@ class Server:
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = log
         self.extra_env = extra_env or {}
+        self.checkpoint_file = log.with_name(f"{log.stem}-checkpoints.jsonl")
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, *, timeout: float = 30) -> None:
@@ -56,6 +59,7 @@ class Server:
             "DATABASE_URL": self.url,
             "COSTSHARE_LOG_LEVEL": "WARNING",
             "COSTSHARE_SOLVE_RATE_PER_MINUTE": "0",
+            "COSTSHARE_CHECKPOINT_FILE": str(self.checkpoint_file),
         }
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
@@ -101,8 +105,9 @@ def running_server(
 
 
 def prepared(url: str) -> dict[str, str]:
-    """Migrate and seed ``url``; return a key per role (finance bound to JenV)."""
-    costshare(url, "migrate")
+    """Migrate ``url`` (as its owner, granting the service role) and seed it; return a key per
+    role (finance bound to JenV)."""
+    migrate(url)
     costshare(url, "seed")
     keys = {
         role: costshare(url, "keys", "create", "--role", role).strip()

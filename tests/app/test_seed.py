@@ -47,10 +47,11 @@ class TestSeeding:
         assert values.rationale["JenV"].startswith("Rule of law")
 
     def test_the_2027_scenario_has_the_base_and_three_channels(self, db: Session):
-        from app.models import Scenario
+        from app.repositories import scenarios
+        from app.seed import default_data
 
-        [scenario] = db.exec(text("SELECT id FROM scenario")).all()  # type: ignore[call-overload]
-        document = db.get(Scenario, scenario[0]).document  # type: ignore[union-attr]
+        [scenario] = scenarios.family(db, default_data()["scenario"]["name"])
+        document = scenario.document
         assert document["year"] == 2027
         assert document["base"] == "5000000.00"
         channels = {c["channel"]: c for c in document["variable"]}
