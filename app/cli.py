@@ -23,7 +23,7 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from app.db import get_engine
+from app.db import get_engine, session_for
 from app.settings import get_settings
 
 EXIT_USAGE = 2
@@ -121,8 +121,9 @@ def prepare_log() -> list[str]:
             f"A signing keyring was created in {signing.keyring_dir()}; its key {created} "
             "signs the log (publish `costshare signing-keys export`)"
         )
-    with _session() as session, session.begin():
+    with session_for(writes=True) as session:
         adopted = log.adopt_history(session)
+        session.commit()
     if adopted:
         said.append(f"{adopted} reports and publications made before the log were logged")
     return said

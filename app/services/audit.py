@@ -152,14 +152,22 @@ def _publications_of(session: Session, row: AllocationReport, check: ReportCheck
         check.fail("publications", exc.detail)
         return
     counted = {
-        v.publication.id for v in vouched.publications(session, report_id=row.id, trusted=trusted)
+        v.publication.id: v
+        for v in vouched.publications(session, report_id=row.id, trusted=trusted)
     }
     for publication in rows:
-        if publication.id not in counted:
+        found = counted.get(publication.id)
+        if found is None:
             check.fail(
                 "publications",
                 f"publication {publication.id} (for {publication.year}) is not an entry the "
                 "signed log vouches for: it does not count",
+            )
+        elif found.entry["report_hash"] != row.report_hash:
+            check.fail(
+                "publications",
+                f"publication {publication.id} was signed for the report as "
+                f"{found.entry['report_hash']}, not as it is now ({row.report_hash})",
             )
     check.passed("publications")
 

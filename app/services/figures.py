@@ -63,7 +63,7 @@ def _in_force(session: Session, year: int) -> tuple[str, dict[str, Any], Publica
     row = repo.get(session, current.publication.report_id)
     assert row is not None
     body = json.loads(row.body)
-    vouched.check_report(session, row, body)
+    vouched.check_report(session, row, body, current)
     return row.report_hash, body, current.publication
 
 

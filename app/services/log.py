@@ -90,6 +90,12 @@ def stored_leaves(session: Session, *, start: int = 0) -> list[bytes]:
     return leaves
 
 
+def forget_trees() -> None:
+    """Drop the kept trees, as a restart does: the next use rebuilds from the stored leaves."""
+    with _trees_lock:
+        _trees.clear()
+
+
 def log_tree(session: Session) -> MerkleTree:
     """The Merkle tree of the stored log, as this session sees it."""
     key = _database(session)

@@ -137,7 +137,7 @@ def check_entries(
 
 def _entry(row: LogEntry, keys: PublicKeyring, result: LogCheck) -> Mapping[str, Any] | None:
     """``entry``, ``leaf_hash`` and ``signature`` of one stored entry."""
-    here = {
+    here: dict[str, Any] = {
         "leaf_index": row.leaf_index,
         "report_id": row.report_id,
         "publication_id": row.publication_id,
@@ -153,6 +153,7 @@ def _entry(row: LogEntry, keys: PublicKeyring, result: LogCheck) -> Mapping[str,
             )
         )
         return None
+    here["report_id"] = int(entry["report_id"])
     if leaf_hash(row.entry.encode("utf-8")).hex() != row.leaf_hash:
         result.add(
             Finding(

@@ -119,8 +119,8 @@ def publications(
         return []
     trusted = trusted or trusted_log(session)
     found: list[Vouched] = []
-    for publication, row, report_hash in rows:
-        expected = ledger_log.publication_entry_of(publication, report_hash)
+    for publication, row, _report_hash in rows:
+        expected = ledger_log.publication_entry_of(publication, _signed_report_hash(row))
         problem = leaf_problem(row, expected, trusted)
         if problem is not None:
             log.warning(
@@ -130,6 +130,17 @@ def publications(
             continue
         found.append(Vouched(publication, expected, row.leaf_index, signing.stored_signature(row)))
     return found
+
+
+def _signed_report_hash(row: LogEntry) -> str:
+    """The report hash a stored publication entry names: which report was published is
+    compared with the row; whether that report is still as signed, when its figures are read
+    (:func:`check_report`)."""
+    try:
+        named = json.loads(row.entry).get("report_hash")
+    except (json.JSONDecodeError, AttributeError):
+        return ""
+    return named if isinstance(named, str) else ""
 
 
 def in_force(session: Session, years: list[int]) -> dict[int, Vouched]:
@@ -160,9 +171,21 @@ def report_problem(
     return leaf_problem(entry_row, expected, trusted)
 
 
-def check_report(session: Session, row: AllocationReport, body: Mapping[str, Any]) -> None:
-    """Refuse (409) to serve figures of a report its signed log entry does not vouch for."""
+def check_report(
+    session: Session,
+    row: AllocationReport,
+    body: Mapping[str, Any],
+    publication: Vouched | None = None,
+) -> None:
+    """Refuse (409) to serve figures of a report its signed log entry does not vouch for (nor,
+    when given, the publication that made it official)."""
     problem = report_problem(session, row, body, trusted_log(session))
+    if problem is None and publication is not None:
+        if publication.entry["report_hash"] != row.report_hash:
+            problem = (
+                f"it was published as {publication.entry['report_hash']}, but is now "
+                f"{row.report_hash}"
+            )
     if problem is not None:
         raise LogContradiction(
             f"report {row.id} is not as it was signed: {problem}; its figures are not served "
