@@ -504,12 +504,31 @@ class BudgetTable(BaseModel):
 # ---------------------------------------------------------------- plans
 
 
+PLAN_EXAMPLE: dict[str, Any] = {
+    **SCENARIO_EXAMPLE,
+    "constraints": {"max_share": "0.40"},
+    "projection": {
+        "years": 5,
+        "contact_growth": "0.30",
+        "terms": [{"from": 2027, "until": 2027, "fixed": {"BZK": "500000.00"}}],
+    },
+    "funding": [
+        {"name": "JenV subsidy after the cut", "ministry": "JenV", "amount": "3650000.00"},
+        {"name": "BZK incidental", "ministry": "BZK", "amount": "500000.00", "until": 2027},
+    ],
+}
+
+
 class PlanCreate(Strict):
     """Allocate every year of a scenario's projection in one act: a stored scenario
     (``scenario_id``) or an inline ``scenario``, exactly one of the two."""
 
     model_config = ConfigDict(
-        extra="forbid", json_schema_extra={EXCLUSIVE: ["scenario_id", "scenario"]}
+        extra="forbid",
+        json_schema_extra={
+            EXCLUSIVE: ["scenario_id", "scenario"],
+            "examples": [{"scenario_id": 2}, {"scenario": PLAN_EXAMPLE, "rule": "constrained"}],
+        },
     )
 
     scenario_id: StrictInt | None = Field(default=None, ge=1, le=MAX_ID, examples=[2])
@@ -599,7 +618,22 @@ class SweepCreate(Strict):
     Nothing is stored. At most 10 values an axis and 100 allocations (points × years)."""
 
     model_config = ConfigDict(
-        extra="forbid", json_schema_extra={EXCLUSIVE: ["scenario_id", "scenario"]}
+        extra="forbid",
+        json_schema_extra={
+            EXCLUSIVE: ["scenario_id", "scenario"],
+            "examples": [
+                {
+                    "scenario_id": 2,
+                    "vary": [
+                        {
+                            "parameter": "channel_growth",
+                            "channel": "hulplijn",
+                            "values": ["0.20", "0.30", "0.40"],
+                        }
+                    ],
+                }
+            ],
+        },
     )
 
     scenario_id: StrictInt | None = Field(default=None, ge=1, le=MAX_ID, examples=[2])
