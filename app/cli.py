@@ -9,6 +9,7 @@ costshare keys list
 costshare openapi
 costshare allocate FILE.json [--format json|table] [--solver highs|cbc]
 costshare verify FILE... [--keys PUBLIC_KEYS.json] [--head HEAD.json] [--json]
+costshare verify-consistency KEPT_HEAD.json CONSISTENCY.json [--keys PUBLIC_KEYS.json]
 costshare signing-keys create|rotate|list|export
 costshare db grant-service-role NAME
 """
@@ -196,6 +197,19 @@ def cmd_verify(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_verify_consistency(args: argparse.Namespace) -> int:
+    from app.ledger import commands
+
+    return commands.verify_log_consistency(
+        args.kept,
+        args.proof,
+        keys_file=args.keys,
+        keyring_dir=get_settings().signing_keys,
+        out=sys.stdout,
+        err=sys.stderr,
+    )
+
+
 def cmd_signing_keys(args: argparse.Namespace) -> int:
     from app.ledger import commands
 
@@ -278,6 +292,18 @@ def parser() -> argparse.ArgumentParser:
     verify.add_argument("--head", type=Path, help="a signed tree head to check against")
     verify.add_argument("--json", action="store_true", help="print one JSON document")
     verify.set_defaults(run=cmd_verify)
+
+    consistency = commands.add_parser(
+        "verify-consistency",
+        help="check offline that the log extends a signed head you kept (with the answer of "
+        "GET /v1/audit/consistency?first=<its size>)",
+    )
+    consistency.add_argument("kept", type=Path, metavar="KEPT_HEAD", help="a head you kept")
+    consistency.add_argument(
+        "proof", type=Path, metavar="CONSISTENCY", help="the consistency proof, as served"
+    )
+    consistency.add_argument("--keys", type=Path, help="the published public keys (JSON)")
+    consistency.set_defaults(run=cmd_verify_consistency)
 
     signing = commands.add_parser("signing-keys", help="the Ed25519 keys that sign the log")
     signing.add_argument("action", choices=["create", "rotate", "list", "export"])

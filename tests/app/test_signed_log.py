@@ -199,6 +199,24 @@ class TestProofsAgainstTheReference:
                     proof=path,
                 )
 
+    def test_a_kept_head_is_extended_by_the_log_as_costshare_verify_consistency_shows(
+        self, api: Api, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ):
+        kept = api.run({"scenario": SMALL})["signed_head"]
+        api.run({"scenario": SMALL})
+        api.run({"scenario": SMALL})
+        kept_file, proof_file = tmp_path / "kept.json", tmp_path / "consistency.json"
+        kept_file.write_text(json.dumps(kept), encoding="utf-8")
+        proof_file.write_text(api.get("/v1/audit/consistency", first=1).text, encoding="utf-8")
+        keys_file = tmp_path / "keys.json"
+        keys_file.write_text(api.client.get("/v1/audit/keys").text, encoding="utf-8")
+        code = main(
+            ["verify-consistency", str(kept_file), str(proof_file), "--keys", str(keys_file)]
+        )
+        printed = capsys.readouterr().out
+        assert code == 0, printed
+        assert "ok     consistency: the log of 3 entries extends the kept head of 1" in printed
+
     def test_sizes_beyond_the_log_are_refused_naming_the_parameter(self, api: Api):
         report = api.run({"scenario": SMALL})
         beyond = api.client.get("/v1/audit/consistency?first=2", headers=api.headers)

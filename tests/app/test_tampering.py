@@ -284,13 +284,22 @@ class TestTruncation:
                 old_size=5, new_size=6, old_root=old_root, new_root=new_root, proof=proof
             )
         assert reference.roots_from_proof(5, 6, old_root, proof) != (old_root, new_root)
+        kept_file, proof_file = tmp_path / "kept.json", tmp_path / "consistency.json"
+        kept_file.write_text(json.dumps(kept), encoding="utf-8")
+        proof_file.write_text(json.dumps(answer), encoding="utf-8")
+        keys_file = tmp_path / "keys.json"
+        keys_file.write_text(deployment.client.get("/v1/audit/keys").text, encoding="utf-8")
+        code = main(
+            ["verify-consistency", str(kept_file), str(proof_file), "--keys", str(keys_file)]
+        )
+        printed = capsys.readouterr().out
+        assert code == 1
+        assert "FAILED consistency: the log does not extend the kept head" in printed
 
         exported = deployment.get("/v1/allocations/5/export", format="json").json()
         export_file, head_file = tmp_path / "report-5.json", tmp_path / "kept-head.json"
         export_file.write_text(json.dumps(exported), encoding="utf-8")
         head_file.write_text(json.dumps(kept), encoding="utf-8")
-        keys_file = tmp_path / "keys.json"
-        keys_file.write_text(deployment.client.get("/v1/audit/keys").text, encoding="utf-8")
         code = main(
             ["verify", str(export_file), "--keys", str(keys_file), "--head", str(head_file)]
         )
