@@ -104,6 +104,27 @@ def running_server(
         server.stop()
 
 
+def verify_whole_log(base: str, key: str) -> dict[str, object]:
+    """``GET /v1/audit/verify`` page after page to the end: every entry checked, every report
+    re-performed. Returns the last page with ``checked`` and ``findings`` summed over all."""
+    headers = {"Authorization": f"Bearer {key}"}
+    start, checked, findings = 0, 0, []
+    while True:
+        page = httpx.get(
+            f"{base}/v1/audit/verify",
+            headers=headers,
+            params={"start": start, "limit": 1000},
+            timeout=300,
+        )
+        page.raise_for_status()
+        answer = page.json()
+        checked += answer["checked"]
+        findings += answer["findings"]
+        if answer["complete"]:
+            return {**answer, "checked": checked, "findings": findings, "valid": not findings}
+        start = answer["next_start"]
+
+
 def prepared(url: str) -> dict[str, str]:
     """Migrate ``url`` (as its owner, granting the service role) and seed it; return a key per
     role (finance bound to JenV)."""

@@ -45,6 +45,18 @@ from app.settings import get_settings
 
 MAX_PAGE = 1000
 DEFAULT_PAGE = 100
+REPORT_CHECKS = (
+    "report_hash",
+    "prev_hash",
+    "entry_signature",
+    "inclusion",
+    "publications",
+    "weight_set_history",
+    "scenario_weights",
+    "input_hash",
+    "result",
+)
+"""The checks of ``GET /v1/allocations/{id}/verify`` (docs/audit.md explains each)."""
 MISSING_LEAF = b"\x00" * HASH_SIZE
 
 

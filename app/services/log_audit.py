@@ -32,6 +32,39 @@ from app.settings import get_settings
 
 MAX_FINDINGS = 200
 """Findings listed per page; ``more_findings`` counts the rest."""
+FINDING_CHECKS = (
+    # the log as a whole
+    "positions",
+    "leaf_hash",
+    "signed_head",
+    "signature",
+    "root",
+    "truncated",
+    "logged",
+    # the checkpoint file
+    "file",
+    "line",
+    "rewritten",
+    "unproven",
+    "bad_signature",
+    # each entry
+    "entry",
+    "order",
+    "report_row",
+    "report_hash",
+    "body",
+    "body_hash",
+    "prev_hash",
+    "weight_set_history",
+    "scenario_weights",
+    "input_hash",
+    "result",
+    "publication_row",
+    "year",
+    "plan",
+    "supersedes",
+)
+"""Every ``check`` a finding of ``GET /v1/audit/verify`` may name (docs/audit.md explains each)."""
 
 
 @dataclass(frozen=True, slots=True)
