@@ -233,7 +233,7 @@ def list_publications(
 ) -> PublicationList:
     """In the order they happened. Only publications the signed log vouches for are listed
     (and count anywhere); verification names any other row."""
-    rows = service.publications(session, year=year)
+    rows = vouched.publications(session, years=None if year is None else [year])
     return PublicationList(
         items=[
             PublicationOut.model_validate(

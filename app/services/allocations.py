@@ -403,6 +403,8 @@ def refuse_unadopted(reason: str | None, *, what: str, acknowledged: bool) -> No
         )
 
 
-def publications(session: Session, *, year: int | None) -> list[vouched.Vouched]:
-    """The publication history the signed log vouches for, in the order it happened."""
-    return vouched.publications(session, years=None if year is None else [year])
+def publications(session: Session, *, year: int | None) -> list[Publication]:
+    """The publication history the signed log vouches for, in the order it happened (with
+    their log entries: ``app.services.vouched.publications``)."""
+    found = vouched.publications(session, years=None if year is None else [year])
+    return [v.publication for v in found]

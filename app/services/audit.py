@@ -15,6 +15,7 @@ pages, never in one request that makes others wait.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session
@@ -350,3 +351,34 @@ def _unlogged(session: Session, result: LogCheck) -> None:
                 publication.id,
             )
         )
+
+
+@dataclass(frozen=True, slots=True)
+class ChainSummary:
+    """One verdict on the log, for pages that show one: the first page of
+    :func:`verify_log`, its first finding as ``first_broken``."""
+
+    valid: bool
+    length: int
+    checked: int
+    head_hash: str | None
+    first_broken: dict[str, Any] | None
+
+
+def verify_chain(session: Session) -> ChainSummary:
+    """The log as a whole and its first page of entries, summed up in one verdict."""
+    result = verify_log(session, start=0, limit=DEFAULT_PAGE)
+    newest = repo.last_report(session)
+    first = result.findings[0] if result.findings else None
+    return ChainSummary(
+        valid=result.valid and result.next_start is None,
+        length=result.reports,
+        checked=result.checked,
+        head_hash=newest.report_hash if newest else None,
+        first_broken=None
+        if first is None
+        else {
+            "id": first.report_id if first.report_id is not None else first.leaf_index,
+            "reason": f"{first.check}: {first.reason}",
+        },
+    )

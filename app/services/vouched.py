@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import event
 from sqlmodel import Session
 
 from allocation.report import sha256_of
@@ -48,9 +49,30 @@ class TrustedLog:
     keys: PublicKeyring
 
 
+_TRUSTED = "costshare_trusted_log"
+"""``session.info`` key: the trusted log as this transaction saw it, until it writes again."""
+
+
+@event.listens_for(Session, "after_flush")
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_trusted(session: Session, *_args: object) -> None:
+    session.info.pop(_TRUSTED, None)
+
+
 def trusted_log(session: Session) -> TrustedLog | None:
     """The log as far as its newest signed head vouches for it; None while it is empty.
-    :class:`LogContradiction` when that head does not verify or the stored log disagrees."""
+    :class:`LogContradiction` when that head does not verify or the stored log disagrees.
+    Worked out once per transaction until it writes (a budget table reads it per year)."""
+    if _TRUSTED in session.info:
+        known: TrustedLog | None = session.info[_TRUSTED]
+        return known
+    trusted = _trusted_log(session)
+    session.info[_TRUSTED] = trusted
+    return trusted
+
+
+def _trusted_log(session: Session) -> TrustedLog | None:
     record = repo.latest_head(session)
     if record is None:
         return None

@@ -148,7 +148,7 @@ def report_ids(db: Session, seeded: Seeded) -> dict[str, int]:
         "unpublished": draft.row.id,
         "published_plan": shown.plan.id,
         "unpublished_plan": hidden.plan.id,
-        "publication": publication.publication.id or 0,
+        "publication": publication.id or 0,
     }
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlmodel import Session
 
 from app.cli import main
 from app.ledger import entries, keyring
@@ -20,6 +21,7 @@ from app.ledger.heads import SignedTreeHead, verify_tree_head
 from app.ledger.merkle import hash_from_hex, verify_consistency
 from app.ledger.signing import PublicKeyring, Signature
 from app.routers import allocations as allocation_router
+from app.services import audit
 from app.settings import get_settings
 from tests.app.ledger import reference
 from tests.conftest import Seeded, auth
@@ -281,6 +283,18 @@ class TestOfflineVerificationOfRealExports:
         assert "FAILED result: recomputing gives other figures: JenV total: report 850319.60" in (
             printed
         )
+
+
+class TestOneVerdict:
+    def test_pages_that_show_one_verdict_get_the_first_page_summed_up(
+        self, api: Api, seeded: Seeded, db: Session
+    ):
+        _history(api, seeded)
+        summary = audit.verify_chain(db)
+        assert (summary.valid, summary.length, summary.checked) == (True, 4, 8)
+        assert summary.first_broken is None
+        newest = api.get("/v1/allocations", limit=1).json()["items"][0]
+        assert summary.head_hash == newest["report_hash"]
 
 
 class TestKeyRotation:
