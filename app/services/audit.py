@@ -24,16 +24,17 @@ from allocation.report import sha256_of
 from app.auth import Principal
 from app.errors import LogContradiction
 from app.ledger import entries
-from app.ledger.checkpoints import check_log, read_checkpoints
+from app.ledger.checkpoints import check_log
 from app.ledger.errors import LedgerError, MalformedDocument
 from app.ledger.heads import SignedTreeHead, TreeHead
-from app.ledger.merkle import HASH_SIZE, MerkleTree, hash_from_hex, verify_inclusion
+from app.ledger.merkle import HASH_SIZE, MerkleTree, verify_inclusion
 from app.ledger.signing import PublicKeyring
 from app.models import AllocationReport
 from app.repositories import log as repo
 from app.repositories import reports as report_repo
 from app.services import allocations, signing, vouched
 from app.services import log as ledger_log
+from app.services.checkpoint_file import read_checkpoint_file
 from app.services.log_audit import MAX_FINDINGS, Finding, LogCheck, check_entries
 from app.services.reperform import (
     REPERFORMED,
@@ -207,18 +208,26 @@ def verify_log(session: Session, *, start: int, limit: int) -> LogCheck:
 
 
 def _stored_tree(session: Session, result: LogCheck) -> MerkleTree:
-    """The tree of the stored leaf hashes, rebuilt (never the kept one); a missing or
-    malformed leaf is a finding and stands as zeros, so the roots show it too."""
+    """The tree of the stored leaf hashes, read again; a missing or malformed leaf is a
+    finding and stands as zeros, so the roots show it too. The kept tree is used only when it
+    was built from exactly the first of these leaves."""
     leaves: list[bytes] = []
     for index, text in repo.leaf_hashes(session):
         while len(leaves) < index:
             result.add(Finding("log", "positions", f"entry {len(leaves)} is missing", len(leaves)))
             leaves.append(MISSING_LEAF)
         try:
-            leaves.append(hash_from_hex(text, field=f"entry {index}: leaf_hash"))
-        except MalformedDocument as exc:
-            result.add(Finding("log", "leaf_hash", exc.detail, index))
-            leaves.append(MISSING_LEAF)
+            leaf = bytes.fromhex(text)
+        except ValueError:
+            leaf = b""
+        if len(leaf) != HASH_SIZE or leaf.hex() != text:
+            result.add(Finding("log", "leaf_hash", f"entry {index}: malformed leaf hash", index))
+            leaf = MISSING_LEAF
+        leaves.append(leaf)
+    kept = ledger_log.kept_tree(session)
+    stored = b"".join(leaves)
+    if kept is not None and stored.startswith(kept.levels[0]):
+        return kept.extended(leaves[kept.size :])
     return MerkleTree.from_leaf_hashes(leaves)
 
 
@@ -300,7 +309,7 @@ def _checkpoints(
     last line, each consistent with the log (``app.ledger.checkpoints.check_log``)."""
     path = get_settings().checkpoint_file
     try:
-        read = read_checkpoints(path)
+        read = read_checkpoint_file(path)
     except LedgerError as exc:
         result.add(Finding("checkpoint", "file", exc.detail))
         return

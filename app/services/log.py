@@ -96,6 +96,12 @@ def forget_trees() -> None:
         _trees.clear()
 
 
+def kept_tree(session: Session) -> MerkleTree | None:
+    """The tree kept for the session's database, if any (unchecked: compare before use)."""
+    with _trees_lock:
+        return _trees.get(_database(session))
+
+
 def log_tree(session: Session) -> MerkleTree:
     """The Merkle tree of the stored log, as this session sees it."""
     key = _database(session)

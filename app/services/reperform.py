@@ -122,6 +122,11 @@ class Reperformed:
         self._outcomes: OrderedDict[str, ReportCheck] = OrderedDict()
         self._lock = threading.Lock()
 
+    def clear(self) -> None:
+        """Forget every outcome (to time re-performing itself)."""
+        with self._lock:
+            self._outcomes.clear()
+
     def check(self, report_hash: str, body: Mapping[str, Any], check: ReportCheck) -> None:
         with self._lock:
             known = self._outcomes.get(report_hash)
