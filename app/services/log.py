@@ -44,6 +44,8 @@ from app.settings import get_settings
 
 PENDING_HEADS = "costshare_pending_heads"
 """``session.info`` key: heads signed in the transaction, for the checkpoint file."""
+APPENDED = "costshare_log_appended"
+"""``session.info`` key: the transaction added entries not yet committed."""
 TAIL_BYTES = 16_384
 log = logging.getLogger("costshare.log")
 
@@ -103,19 +105,24 @@ def kept_tree(session: Session) -> MerkleTree | None:
 
 
 def log_tree(session: Session) -> MerkleTree:
-    """The Merkle tree of the stored log, as this session sees it."""
+    """The Merkle tree of the stored log, as this session sees it. It is kept for the next
+    request only when it holds nothing but committed entries (the session appended none) and
+    is not smaller than the one kept (a session that sees fewer entries leaves it)."""
     key = _database(session)
     with _trees_lock:
         kept = _trees.get(key)
-    tree = None
+    tree, keep = None, not session.info.get(APPENDED)
     if kept is not None and kept.size:
         last = repo.leaf_hash_at(session, kept.size - 1)
         if last == hash_hex(kept.leaf_hash(kept.size - 1)):
             tree = kept.extended(stored_leaves(session, start=kept.size))
+        elif last is None:
+            keep = False
     if tree is None:
         tree = MerkleTree.from_leaf_hashes(stored_leaves(session))
-    with _trees_lock:
-        _trees[key] = tree
+    if keep:
+        with _trees_lock:
+            _trees[key] = tree
     return tree
 
 
@@ -166,6 +173,7 @@ class LogAppend:
             signature=signing.signature_text(signature),
         )
         self.session.add(row)
+        self.session.info[APPENDED] = True
         self.appended.append(row)
         return row
 
@@ -185,6 +193,7 @@ class LogAppend:
 def open_log(session: Session) -> LogAppend:
     """Take the log's lock (until the transaction ends), check that the stored log extends
     everything signed so far, and get ready to append."""
+    log_tree(session)  # build or extend the kept tree before the lock, so nobody waits for it
     repo.lock_log(session)
     key = signing.signing_key()
     tree = log_tree(session)
@@ -249,6 +258,7 @@ def last_checkpoint(path: Path) -> SignedTreeHead | None:
 
 @event.listens_for(Session, "after_commit")
 def _checkpoint_committed_heads(session: Session) -> None:
+    session.info.pop(APPENDED, None)
     heads: list[SignedTreeHead] = session.info.pop(PENDING_HEADS, [])
     if not heads:
         return
@@ -267,6 +277,7 @@ def _checkpoint_committed_heads(session: Session) -> None:
 def _forget_uncommitted_heads(session: Session, previous_transaction: Any) -> None:
     if previous_transaction.parent is None:
         session.info.pop(PENDING_HEADS, None)
+        session.info.pop(APPENDED, None)
 
 
 # ---------------------------------------------------------------- history from before the log

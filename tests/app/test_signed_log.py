@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from app.auth import Principal, Role
 from app.cli import main
 from app.ledger import entries, keyring
 from app.ledger.checkpoints import read_checkpoints
@@ -21,7 +22,8 @@ from app.ledger.heads import SignedTreeHead, verify_tree_head
 from app.ledger.merkle import hash_from_hex, verify_consistency
 from app.ledger.signing import PublicKeyring, Signature
 from app.routers import allocations as allocation_router
-from app.services import audit
+from app.services import allocations, audit
+from app.services import log as ledger_log
 from app.settings import get_settings
 from tests.app.ledger import reference
 from tests.conftest import Seeded, auth
@@ -150,6 +152,24 @@ class TestEntries:
         assert sizes == [1]
         assert api.get("/v1/audit/head").json()["tree_size"] == 1
         assert api.run({"scenario": SMALL})["signed_head"]["tree_size"] == 2
+
+
+class TestTheKeptTree:
+    def test_a_tree_with_entries_not_yet_committed_is_never_kept(self, api: Api, db: Session):
+        api.run({"scenario": SMALL})
+        ledger_log.forget_trees()
+        assert ledger_log.log_tree(db).size == 1
+        editor = Principal(key_prefix="test", role=Role.NEGOTIATOR)
+        request = allocations.RunRequest(
+            scenario_id=None, scenario=SMALL, rule=None, solver="highs", year=None
+        )
+        allocations.run(db, editor, request, idempotency_key=None)
+        assert ledger_log.log_tree(db).size == 2
+        kept = ledger_log.kept_tree(db)
+        assert kept is not None and kept.size == 1
+        db.rollback()
+        assert ledger_log.log_tree(db).size == 1
+        assert api.get("/v1/audit/head").json()["tree_size"] == 1
 
 
 class TestProofsAgainstTheReference:
