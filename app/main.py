@@ -16,6 +16,7 @@ from app.logs import configure_logging
 from app.middleware import BodyGuard, RequestContext, SecurityHeaders
 from app.routers import (
     allocations,
+    audit,
     figures,
     health,
     ministries,
@@ -30,7 +31,7 @@ Splits the yearly cost of **Offlimits** (the Dutch centre against online child a
 ministries by mandate weights: a base amount plus a per-contact variable component, as the
 113 suicide-prevention line is funded. Amounts are decimal strings in euros with two decimals.
 
-Every route but `/health` needs an API key: `Authorization: Bearer cs_…`.
+Every route but `/health` and `/v1/audit/keys` needs an API key: `Authorization: Bearer cs_…`.
 Errors are `application/problem+json` (RFC 9457) and name the offending field.
 """
 
@@ -67,7 +68,11 @@ def create_app() -> FastAPI:
             {"name": "allocations", "description": "Immutable, chained allocation reports."},
             {"name": "plans", "description": "Multi-year plans, allocated and published at once."},
             {"name": "figures", "description": "Shares, comparisons and the budget table."},
-            {"name": "audit", "description": "Verification of the report chain."},
+            {
+                "name": "audit",
+                "description": "The signed log: public keys, signed heads, inclusion and "
+                "consistency proofs, and verification.",
+            },
             {"name": "health", "description": "Is the service up."},
         ],
     )
@@ -106,4 +111,5 @@ def create_app() -> FastAPI:
     app.include_router(allocations.router)
     app.include_router(plans.router)
     app.include_router(figures.router)
+    app.include_router(audit.router)
     return app

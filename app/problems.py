@@ -80,6 +80,8 @@ _SERVICE_STATUS: dict[type[errors.ServiceError], tuple[int, str]] = {
     errors.PreconditionRequired: (428, "if-match-required"),
     errors.InvalidInput: (422, "invalid-input"),
     errors.TooManyRequests: (429, "too-many-requests"),
+    errors.LogContradiction: (409, "log-contradiction"),
+    errors.Unavailable: (503, "signing-unavailable"),
 }
 
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from app import spec
 from app.fields import Chapter, LongText, MinistryCode, PoolName, SetName, ShortText, Weight
+from app.log_schemas import SignedHeadOut
 from app.spec import EXCLUSIVE, SCENARIO_DOCUMENT
 
 MAX_ID = spec.MAX_ID
@@ -307,6 +308,12 @@ class AllocationReportOut(BaseModel):
     warnings: list[str] = Field(default_factory=list)
     weights_source: WeightsSource | None = None
     publication: Publication
+    signed_head: SignedHeadOut | None = Field(
+        default=None,
+        description="In answers that appended to the signed log (a run, a publication): the "
+        "signed head that covers the new entry. Keep it: a later head must be consistent "
+        "with it (GET /v1/audit/consistency).",
+    )
 
 
 class AllocationList(BaseModel):
@@ -320,19 +327,20 @@ class ReportVerification(BaseModel):
     id: int
     valid: bool
     checks: dict[str, bool] = Field(
-        examples=[{"report_hash": True, "prev_hash": True, "input_hash": True, "result": True}]
+        examples=[
+            {
+                "report_hash": True,
+                "prev_hash": True,
+                "entry_signature": True,
+                "inclusion": True,
+                "weight_set_history": True,
+                "scenario_weights": True,
+                "input_hash": True,
+                "result": True,
+            }
+        ]
     )
     problems: list[str]
-
-
-class ChainVerification(BaseModel):
-    valid: bool
-    length: int
-    checked: int
-    head_hash: str | None
-    first_broken: dict[str, Any] | None = Field(
-        examples=[{"id": 7, "reason": "its body does not hash to its report_hash"}]
-    )
 
 
 class PublicationOut(BaseModel):
@@ -344,6 +352,7 @@ class PublicationOut(BaseModel):
     at: datetime
     acknowledged_unadopted_weights: bool
     plan_id: int | None = None
+    leaf_index: int = Field(description="Its entry's position in the signed log.")
 
 
 class PublicationList(BaseModel):
@@ -574,6 +583,10 @@ class PlanOut(BaseModel):
     state: str = Field(examples=["unpublished", "published", "partly published", "superseded"])
     weights_source: WeightsSource | None = None
     years: list[PlanYear]
+    signed_head: SignedHeadOut | None = Field(
+        default=None,
+        description="In answers that appended to the signed log: the head covering them.",
+    )
 
 
 class PlanList(BaseModel):

@@ -103,14 +103,20 @@ def read_checkpoints(path: Path) -> CheckpointFile:
         return CheckpointFile(path, (), ())
     except OSError as exc:
         raise CheckpointError(f"cannot read the checkpoint file {path}: {exc}") from exc
+    return parse_checkpoints(raw, path=path)
+
+
+def parse_checkpoints(raw: bytes, *, path: Path, first_line: int = 1) -> CheckpointFile:
+    """Parse the lines of ``raw`` (the file, or its part from line ``first_line`` on)."""
     lines = raw.split(b"\n")
     ends_cleanly = lines[-1] == b""
     if ends_cleanly:
         lines.pop()
     checkpoints: list[Checkpoint] = []
     damaged: list[DamagedLine] = []
-    for number, content in enumerate(lines, start=1):
-        torn = number == len(lines) and not ends_cleanly
+    last = first_line + len(lines) - 1
+    for number, content in enumerate(lines, start=first_line):
+        torn = number == last and not ends_cleanly
         try:
             head = SignedTreeHead.from_document(
                 json.loads(content.decode("utf-8")), field=f"line {number}"

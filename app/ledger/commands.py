@@ -1,6 +1,7 @@
 """The ledger's commands, wired into ``costshare`` by ``app.cli``.
 
 costshare verify FILE... [--keys PUBLIC_KEYS.json] [--head HEAD.json] [--json]
+costshare verify-consistency KEPT_HEAD.json CONSISTENCY.json [--keys PUBLIC_KEYS.json]
 costshare signing-keys create|rotate|list|export
 
 ``verify`` exits 0 when every check of every file passed, 1 when any failed, 2 when the
@@ -15,11 +16,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from app.ledger import keyring
-from app.ledger.errors import KeyringError, LedgerError
-from app.ledger.heads import SignedTreeHead
+from app.ledger import documents, keyring
+from app.ledger.errors import InvalidProof, InvalidSignature, KeyringError, LedgerError
+from app.ledger.heads import SignedTreeHead, verify_tree_head
+from app.ledger.merkle import hash_from_hex, hash_hex, verify_consistency
 from app.ledger.signing import PublicKeyring
-from app.ledger.verifier import FileVerdict, TrustedKeys, verify_file
+from app.ledger.verifier import Check, FileVerdict, TrustedKeys, verify_file
 
 EXIT_VALID, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -61,12 +63,92 @@ def trusted_keys(keys_file: Path | None, *, keyring_dir: Path) -> TrustedKeys:
     return TrustedKeys(local, f"the local keyring {keyring_dir}; pass --keys for published keys")
 
 
-def _read_head(path: Path) -> SignedTreeHead:
+def _read_json(path: Path, what: str) -> object:
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise LedgerError(f"{path}: cannot read the signed head: {exc}") from exc
-    return SignedTreeHead.from_document(document, field=str(path))
+        raise LedgerError(f"{path}: cannot read the {what}: {exc}") from exc
+
+
+def _read_head(path: Path) -> SignedTreeHead:
+    return SignedTreeHead.from_document(_read_json(path, "signed head"), field=str(path))
+
+
+def verify_log_consistency(
+    kept_file: Path,
+    proof_file: Path,
+    *,
+    keys_file: Path | None,
+    keyring_dir: Path,
+    out: TextIO,
+    err: TextIO,
+) -> int:
+    """Check that the log the service has now extends a head kept earlier: the kept head and
+    the newer one are signed, and the consistency proof (``GET /v1/audit/consistency`` saved as
+    a file) leads from the kept root to the newer root."""
+    try:
+        keys = trusted_keys(keys_file, keyring_dir=keyring_dir)
+        kept = _read_head(kept_file)
+        document = documents.mapping(_read_json(proof_file, "proof"), field=str(proof_file))
+        newer = SignedTreeHead.from_document(
+            document.get("second_head"), field=f"{proof_file}: second_head"
+        )
+        proof = document.get("consistency_proof")
+        if not isinstance(proof, list):
+            raise LedgerError(f"{proof_file}: consistency_proof must be a list of hashes")
+        path = [hash_from_hex(h, field=f"consistency_proof[{i}]") for i, h in enumerate(proof)]
+    except LedgerError as exc:
+        print(f"costshare verify-consistency: {exc.detail}", file=err)
+        return EXIT_USAGE
+    checks = [
+        _head_check("kept_head", kept, keys),
+        _head_check("new_head", newer, keys),
+        _consistency_check(kept, newer, document.get("first"), path),
+    ]
+    for check in checks:
+        print(f"{'ok    ' if check.ok else 'FAILED'} {check.name}: {check.detail}", file=out)
+    return EXIT_VALID if all(check.ok for check in checks) else EXIT_INVALID
+
+
+def _head_check(name: str, head: SignedTreeHead, keys: TrustedKeys) -> Check:
+    if keys.keyring is None:
+        return Check(name, False, f"no public keys to check it with: {keys.source}")
+    try:
+        key = verify_tree_head(head, keys.keyring)
+    except InvalidSignature as exc:
+        return Check(name, False, exc.detail)
+    return Check(
+        name,
+        True,
+        f"{head.tree_size} entries, root {hash_hex(head.root_hash)[:16]}…, signed by "
+        f"{key.key_id} at {documents.utc_text(head.timestamp)}",
+    )
+
+
+def _consistency_check(
+    kept: SignedTreeHead, newer: SignedTreeHead, first: object, path: list[bytes]
+) -> Check:
+    if first != kept.tree_size:
+        return Check(
+            "consistency",
+            False,
+            f"the proof starts at {first} entries, the kept head has {kept.tree_size}",
+        )
+    try:
+        verify_consistency(
+            old_size=kept.tree_size,
+            new_size=newer.tree_size,
+            old_root=kept.root_hash,
+            new_root=newer.root_hash,
+            proof=path,
+        )
+    except InvalidProof as exc:
+        return Check("consistency", False, f"the log does not extend the kept head: {exc.detail}")
+    return Check(
+        "consistency",
+        True,
+        f"the log of {newer.tree_size} entries extends the kept head of {kept.tree_size}",
+    )
 
 
 def verdicts_text(verdicts: Sequence[FileVerdict]) -> str:

@@ -36,7 +36,9 @@ def parse_utc(text: object, *, field: str) -> datetime:
     if not isinstance(text, str) or not _TIMESTAMP.fullmatch(text):
         raise MalformedDocument(f"{field}: must be a UTC time like 2027-01-05T09:30:00.000000Z")
     try:
-        return datetime.strptime(text, _TIMESTAMP_FORMAT).replace(tzinfo=UTC)
+        # The pattern fixed the spelling; fromisoformat reads it fast (a checkpoint file holds
+        # a line per head, and verification reads them all).
+        return datetime.fromisoformat(text[:-1]).replace(tzinfo=UTC)
     except ValueError as exc:
         raise MalformedDocument(f"{field}: {exc}") from exc
 

@@ -7,7 +7,12 @@ the input snapshot and the chain link ``prev_hash`` to the tree head::
 
     {"kind": "report", "report_id": 1, "report_hash": "sha256:…"}
     {"kind": "publication", "report_id": 1, "report_hash": "sha256:…", "year": 2027,
-     "published_at": "…", "published_by": "…", "supersedes_report_id": null}
+     "published_at": "…", "published_by": "…", "supersedes_report_id": null,
+     "plan_id": null, "acknowledged_unadopted_weights": false}
+
+A publication entry carries everything the service shows about a publication, so that which
+report is official for a year, since when, by whom, superseding which, as part of which plan,
+and whether it was published although its weights were not adopted, all rest on a signature.
 
 An entry is signed with the domain of its kind (``costshare/report/v1``,
 ``costshare/publication/v1``).
@@ -40,6 +45,8 @@ _FIELDS = {
         "published_at",
         "published_by",
         "supersedes_report_id",
+        "plan_id",
+        "acknowledged_unadopted_weights",
     },
 }
 
@@ -57,6 +64,8 @@ def publication_entry(
     published_at: str,
     published_by: str,
     supersedes_report_id: int | None,
+    plan_id: int | None = None,
+    acknowledged_unadopted_weights: bool = False,
 ) -> dict[str, Any]:
     """The log entry of a publication: report ``report_id`` became the official one."""
     return {
@@ -67,6 +76,8 @@ def publication_entry(
         "published_at": published_at,
         "published_by": published_by,
         "supersedes_report_id": supersedes_report_id,
+        "plan_id": plan_id,
+        "acknowledged_unadopted_weights": acknowledged_unadopted_weights,
     }
 
 
@@ -83,6 +94,11 @@ def check_entry(entry: object, *, field: str = "entry") -> Mapping[str, Any]:
         documents.count(doc, "year", field=field)
         documents.text(doc, "published_at", field=field)
         documents.text(doc, "published_by", field=field)
+        for key in ("supersedes_report_id", "plan_id"):
+            if doc[key] is not None:
+                documents.count(doc, key, field=field)
+        if not isinstance(doc["acknowledged_unadopted_weights"], bool):
+            raise MalformedDocument(f"{field}.acknowledged_unadopted_weights: must be a boolean")
     return doc
 
 

@@ -138,6 +138,32 @@ class MerkleTree:
             )
         return cls(tuple(levels))
 
+    def extended(self, leaf_hashes: Iterable[bytes]) -> MerkleTree:
+        """This tree with more leaves appended; only subtrees the new leaves complete are
+        hashed (the old ones are kept), so extending by k leaves costs about k hashes.
+
+        >>> a, b, c = leaf_hash(b"a"), leaf_hash(b"b"), leaf_hash(b"c")
+        >>> MerkleTree.from_leaf_hashes([a]).extended([b, c]).root() == root_hash([a, b, c])
+        True
+        """
+        new = list(leaf_hashes)
+        for position, leaf in enumerate(new, start=self.size):
+            _check_hash(leaf, f"leaf hash {position}")
+        if not new:
+            return self
+        levels = [self.levels[0] + b"".join(new)]
+        while len(levels[-1]) >= 2 * HASH_SIZE:
+            height, below = len(levels) - 1, levels[-1]
+            kept = self.levels[height + 1] if height + 1 < len(self.levels) else b""
+            pairs = len(below) // (2 * HASH_SIZE)
+            step = 2 * HASH_SIZE
+            fresh = b"".join(
+                node_hash(below[i : i + HASH_SIZE], below[i + HASH_SIZE : i + step])
+                for i in range(len(kept) * 2, pairs * step, step)
+            )
+            levels.append(kept + fresh)
+        return MerkleTree(tuple(levels))
+
     @property
     def size(self) -> int:
         """The number of leaves."""

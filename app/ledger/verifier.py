@@ -12,9 +12,11 @@ passed or failed:
 ``input_hash``       the input snapshot hashes to the stated ``input_hash``
 ``result``           the engine, run again on the snapshot, gives the same report
 
-The last two are how the service checks a report today (``app/services/audit.py``): the
+The last two are how the service re-performs a report (``app/services/reperform.py``): the
 snapshot's scenario is parsed and allocated again with the rule, year and solver the report
-records under ``request``, and every result key but ``engine`` and ``solver`` must match.
+records under ``request``, stated as the service states it (where the weights come from, and
+the warning when nobody adopted them: ``app.services.report_figures``), and every result key
+but ``engine`` and ``solver`` must match.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from app.ledger.evidence import EVIDENCE, Evidence, LeafProof, report_body
 from app.ledger.heads import SignedTreeHead, verify_tree_head
 from app.ledger.merkle import hash_hex, verify_inclusion
 from app.ledger.signing import PublicKeyring
+from app.services.report_figures import report_figures
 
 DOCUMENT, REPORT_HASH, ENTRY_SIGNATURE = "document", "report_hash", "entry_signature"
 SIGNED_HEAD, INCLUSION, PUBLICATION = "signed_head", "inclusion", "publication"
@@ -267,12 +270,14 @@ def _publication_mismatch(
         if entry.get(key) != value:
             return f"the publication entry names {key} {entry.get(key)}, the report {value}"
     state = document.get("publication")
-    if isinstance(state, Mapping) and "published_at" in state:
-        if state["published_at"] != entry["published_at"]:
-            return (
-                f"the report says it was published at {state['published_at']}, the signed "
-                f"publication at {entry['published_at']}"
-            )
+    if isinstance(state, Mapping):
+        for key, signed in (
+            ("published_at", "published_at"),
+            ("published_by", "published_by"),
+            ("acknowledged_unadopted_weights", "acknowledged_unadopted_weights"),
+        ):
+            if key in state and state[key] != entry[signed]:
+                return f"the report says {key} {state[key]}, the signed publication {entry[signed]}"
     return None
 
 
@@ -280,8 +285,15 @@ def _publication_mismatch(
 
 
 def recompute(body: Mapping[str, Any]) -> dict[str, Any]:
-    """The engine's result for the report's snapshot and request, as the service makes it
-    (``app.services.allocations.engine_result``)."""
+    """The engine's result for the report's snapshot and request, stated as the service states
+    it (``app.services.allocations.engine_result`` and ``report_figures``)."""
+    result = _engine_result(body)
+    if "weights_source" in body:
+        return report_figures(result, body["snapshot"])
+    return result
+
+
+def _engine_result(body: Mapping[str, Any]) -> dict[str, Any]:
     request = body.get("request") or {}
     scenario = allocation.parse_scenario(body["snapshot"]["scenario"])
     solver = request.get("solver", "highs")

@@ -10,7 +10,7 @@ from app.repositories.paging import page_of
 
 
 def next_id(session: Session) -> int:
-    """The id of the next plan; call with the chain lock held, so ids never collide."""
+    """The id of the next plan; call with the log's lock held, so ids never collide."""
     highest = session.exec(select(func.max(Plan.id))).one()
     return int(highest or 0) + 1
 

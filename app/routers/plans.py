@@ -78,6 +78,7 @@ def _out(view: service.PlanView) -> PlanOut:
             "state": _state(view),
             "weights_source": first.get("weights_source"),
             "years": [_year(report) for report in view.reports],
+            "signed_head": view.signed_head.to_document() if view.signed_head else None,
         }
     )
 

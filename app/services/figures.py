@@ -15,7 +15,7 @@ from app.auth import Principal, Role
 from app.errors import Forbidden, InvalidInput, NotFound
 from app.models import Publication
 from app.repositories import reports as repo
-from app.services import allocations, ministries
+from app.services import allocations, ministries, report_figures, vouched
 
 MAX_TABLE_YEARS = 10
 ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
@@ -55,13 +55,16 @@ def _published(session: Session, year: int) -> tuple[str, dict[str, Any]] | None
 
 
 def _in_force(session: Session, year: int) -> tuple[str, dict[str, Any], Publication] | None:
-    """The report in force for ``year``: its hash, its body and its publication."""
-    current = repo.current_publications(session, [year]).get(year)
+    """The report in force for ``year`` as the signed log says: its hash, its body and its
+    publication. A report that is not as it was signed is refused, never shown."""
+    current = vouched.in_force(session, [year]).get(year)
     if current is None:
         return None
-    row = repo.get(session, current.report_id)
+    row = repo.get(session, current.publication.report_id)
     assert row is not None
-    return row.report_hash, json.loads(row.body), current
+    body = json.loads(row.body)
+    vouched.check_report(session, row, body, current)
+    return row.report_hash, body, current.publication
 
 
 # ---------------------------------------------------------------- finance: one share
@@ -95,7 +98,7 @@ def share(session: Session, principal: Principal, code: str, year: int) -> dict[
             "href": f"/v1/allocations/{body['id']}",
         },
         "weights_source": body.get("weights_source")
-        or allocations.weights_source(body.get("snapshot", {})),
+        or report_figures.weights_source(body.get("snapshot", {})),
         "warnings": body.get("warnings", []),
         "publication": {
             "state": allocations.PUBLISHED,

@@ -21,10 +21,12 @@ from allocation.report import canonical_json, sha256_of
 from allocation.scenario import parse_rule
 from app.auth import Principal
 from app.errors import Conflict, Forbidden, NotFound
+from app.ledger.heads import SignedTreeHead
 from app.models import AllocationReport, Plan, utcnow
 from app.repositories import plans as repo
-from app.repositories import reports as report_repo
-from app.services import allocations
+from app.services import allocations, vouched
+from app.services import log as ledger_log
+from app.services.report_figures import report_figures
 from app.services.revisions import check_revision
 
 
@@ -45,6 +47,7 @@ class PlanView:
     plan: Plan
     body: dict[str, Any]
     reports: list[allocations.ReportView]
+    signed_head: SignedTreeHead | None = None
 
 
 def _years(scenario: allocation.Scenario, *, rule: str, solver: str) -> list[Any]:
@@ -70,21 +73,23 @@ def create(session: Session, principal: Principal, request: PlanRequest) -> Plan
     scenario = replace(resolved.scenario, rule=rule)
     results = _years(scenario, rule=rule.value, solver=request.solver)
     input_hash = sha256_of(scenario.to_document())
-    chain = report_repo.lock_chain(session)
+    appender = ledger_log.open_log(session)
     plan_id = repo.next_id(session)
     link = allocations.PlanLink(plan_id, tuple(result.year for result in results))
-    views = [
-        allocations.build_report(
+    chain = allocations.ChainHead.of(session)
+    views = []
+    for result in results:
+        view = allocations.build_report(
             principal,
             chain=chain,
-            engine_body=allocations.report_figures(result.to_dict(), resolved.snapshot),
+            engine_body=report_figures(result.to_dict(), resolved.snapshot),
             resolved=resolved,
             reference=reference,
             request={"solver": request.solver, "year": result.year},
             plan=link,
         )
-        for result in results
-    ]
+        views.append(view)
+        chain = chain.after(view.row.report_hash)
     created_at = utcnow()
     body = {
         "id": plan_id,
@@ -121,14 +126,19 @@ def create(session: Session, principal: Principal, request: PlanRequest) -> Plan
     session.flush()
     for view in views:
         session.add(view.row)
-    session.add(chain)
     session.flush()
-    return PlanView(plan, body, views)
+    for view in views:
+        appender.add_report(view.row)
+    return PlanView(plan, body, views, appender.seal())
 
 
-def _view(session: Session, plan: Plan) -> PlanView:
+def _view(session: Session, plan: Plan, published: list[vouched.Vouched] | None = None) -> PlanView:
     rows = repo.reports_of(session, plan.id)
-    return PlanView(plan, json.loads(plan.body), [allocations.view_of(session, r) for r in rows])
+    if published is None:
+        published = vouched.publications(session, years=sorted({row.year for row in rows}))
+    return PlanView(
+        plan, json.loads(plan.body), [allocations.view_of(session, r, published) for r in rows]
+    )
 
 
 def get(session: Session, principal: Principal, plan_id: int) -> PlanView:
@@ -149,9 +159,10 @@ def page(
         plans, total = repo.page(session, limit=limit, offset=offset)
         return [_view(session, plan) for plan in plans], total
     everything, _ = repo.page(session, limit=10**6, offset=0)
+    published = vouched.publications(session)
     visible = [
         view
-        for view in (_view(session, plan) for plan in everything)
+        for view in (_view(session, plan, published) for plan in everything)
         if all(r.publication["state"] != "unpublished" for r in view.reports)
     ]
     return visible[offset : offset + limit], len(visible)
@@ -185,19 +196,19 @@ def publish(
         )
     reason = allocations.unadopted_weights(session, view.reports[0].body)
     allocations.refuse_unadopted(reason, what=what, acknowledged=acknowledge_unadopted_weights)
-    report_repo.lock_chain(session)
+    appender = ledger_log.open_log(session)
     check_revision(if_match, revision(session, view), what=what)
-    current = report_repo.current_publications(session, [r.row.year for r in view.reports])
+    current = vouched.in_force(session, [r.row.year for r in view.reports])
     pending: list[AllocationReport] = [
         r.row
         for r in view.reports
-        if current.get(r.row.year) is None or current[r.row.year].report_id != r.row.id
+        if current.get(r.row.year) is None or current[r.row.year].publication.report_id != r.row.id
     ]
     if not pending:
         raise Conflict(f"plan {plan_id} is already the published plan for all its years")
     for row in pending:
         allocations.add_publication(
-            session, principal, row, acknowledged=reason is not None, plan_id=plan_id
+            session, principal, row, appender, acknowledged=reason is not None, plan_id=plan_id
         )
-    session.flush()
-    return _view(session, view.plan)
+    head = appender.seal()
+    return replace(_view(session, view.plan), signed_head=head)

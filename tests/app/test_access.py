@@ -18,8 +18,14 @@ from app.schemas import WeightSetCreate
 from app.services import allocations, plans, weight_sets
 from tests.conftest import Seeded, auth
 
-OPEN_ROUTES = {("GET", "/health")}
-SAMPLE_PATH_VALUES = {"code": "JenV", "weight_set_id": "1", "scenario_id": "1", "report_id": "1"}
+OPEN_ROUTES = {("GET", "/health"), ("GET", "/v1/audit/keys")}
+SAMPLE_PATH_VALUES = {
+    "code": "JenV",
+    "weight_set_id": "1",
+    "scenario_id": "1",
+    "report_id": "1",
+    "publication_id": "1",
+}
 ROLES = ["admin", "negotiator", "finance_jenv", "finance_bzk", "reader"]
 
 
@@ -89,6 +95,12 @@ class TestEveryRouteNeedsAKey:
         response = client.get("/v1/ministries", headers={"X-API-Key": keys["reader"]})
         assert response.status_code == 200
 
+    def test_the_public_keys_are_readable_without_a_key(self, client: TestClient):
+        response = client.get("/v1/audit/keys")
+        assert response.status_code == 200
+        [key] = response.json()["keys"]
+        assert key["key_id"].startswith("ed25519:") and key["status"] == "active"
+
 
 EDITOR = Principal(key_prefix="test", role=Role.NEGOTIATOR)
 
@@ -130,11 +142,13 @@ def report_ids(db: Session, seeded: Seeded) -> dict[str, int]:
     db.commit()
     hidden = plans.create(db, EDITOR, plan_request)
     db.commit()
+    [publication] = allocations.publications(db, year=2027)
     return {
         "published": published.row.id,
         "unpublished": draft.row.id,
         "published_plan": shown.plan.id,
         "unpublished_plan": hidden.plan.id,
+        "publication": publication.id or 0,
     }
 
 
@@ -211,6 +225,12 @@ REPORTS_MATRIX = [
     ),
     Case("GET", "/v1/publications", _all(200)),
     Case("GET", "/v1/audit/verify", _editors(200)),
+    Case("GET", "/v1/audit/keys", _all(200)),
+    Case("GET", "/v1/audit/head", _all(200)),
+    Case("GET", "/v1/audit/consistency?first=1", _all(200)),
+    Case("GET", "/v1/allocations/{published}/proof", _all(200)),
+    Case("GET", "/v1/allocations/{unpublished}/proof", _editors(200)),
+    Case("GET", "/v1/publications/{publication}/proof", _all(200)),
     Case("GET", "/v1/ministries/JenV/share?year=2027", _own_ministry(200)),
     Case("GET", "/v1/ministries/BZK/share?year=2027", {**_all(200), "finance_jenv": 403}),
     Case("POST", "/v1/comparisons", _editors(200), {"scenario": SMALL_SCENARIO}),
@@ -270,6 +290,7 @@ class TestRoleMatrix:
         normalised = {
             (m, re.sub(r"{(published|unpublished)_plan}", "{plan_id}", p)) for m, p in normalised
         }
+        normalised = {(m, p.replace("{publication}", "{publication_id}")) for m, p in normalised}
         normalised = {
             (m, re.sub(r"/ministries/(JenV|OCW|BZK)", "/ministries/{code}", p))
             for m, p in normalised

@@ -9,6 +9,8 @@ import pytest
 from app.ledger import verifier
 from app.ledger.checkpoints import Problem
 from app.ledger.signing import SignedKind
+from app.services.audit import REPORT_CHECKS
+from app.services.log_audit import FINDING_CHECKS
 from app.settings import Settings
 
 DOC = (Path(__file__).resolve().parents[3] / "docs" / "audit.md").read_text(encoding="utf-8")
@@ -42,6 +44,14 @@ class TestAuditDoc:
         checkpoints = Settings.model_fields["checkpoint_file"].default
         assert f"`COSTSHARE_SIGNING_KEYS` (default `{keys}/`)" in DOC
         assert f"`COSTSHARE_CHECKPOINT_FILE` (default\n`{checkpoints}`)" in DOC
+
+    @pytest.mark.parametrize("check", sorted(set(FINDING_CHECKS)))
+    def test_every_check_of_the_log_verification_is_explained(self, check: str):
+        assert f"| `{check}` |" in DOC.split("### What the whole-log check finds")[1]
+
+    @pytest.mark.parametrize("check", REPORT_CHECKS)
+    def test_every_check_of_a_report_verification_is_explained(self, check: str):
+        assert f"| `{check}` |" in DOC.split("### What a report's verification checks")[1]
 
     @pytest.mark.parametrize("action", ["create", "rotate", "list", "export"])
     def test_every_signing_keys_command_is_shown(self, action: str):

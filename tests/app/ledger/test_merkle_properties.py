@@ -89,6 +89,24 @@ class TestRoots:
             assert tree.root(size) == reference.mth(data[:size])
 
 
+class TestExtending:
+    @patient
+    @given(tree_and_sizes(), st.integers(1, 3))
+    def test_a_tree_extended_in_steps_is_the_tree_built_at_once(self, case, steps: int):
+        data, first = case
+        tree = build(data[:first])
+        rest = data[first:]
+        chunk = max(1, len(rest) // steps)
+        for start in range(0, len(rest), chunk):
+            tree = tree.extended(leaf_hash(d) for d in rest[start : start + chunk])
+        assert tree == build(data)
+        assert tree.root() == reference.mth(data)
+
+    def test_extending_by_nothing_is_the_same_tree(self):
+        tree = build([b"a", b"b", b"c"])
+        assert tree.extended([]) is tree
+
+
 class TestInclusion:
     @patient
     @given(tree_and_index())
