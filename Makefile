@@ -50,8 +50,7 @@ vendor:
 	scripts/vendor-assets.sh
 
 bench: $(STAMP)
-	$(BIN)/python bench/engine.py
-	$(BIN)/python bench/stages.py
+	$(BIN)/python bench/all.py --write
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache .hypothesis

@@ -2,13 +2,16 @@
 
 Pure: the standard library, PuLP and highspy only. The stages, one module each:
 ``scenario`` (read the document) → ``model`` (exact problem, named constraints, LPs) →
-``leximin``/``solve``/``exact`` (LP rounds, solver, exact recovery) → ``rounding`` (cents) →
-``report`` (figures, explanation, hashes); plus ``diagnose``, ``projection`` and ``cli``.
+``leximin``/``solve``/``exact`` (LP rounds of the totals, solver, exact recovery and checks)
+→ ``cuts`` (the cells by exact cuts) → ``rounding`` (cents) → ``report`` (figures,
+explanation, hashes); plus ``closed_form`` and ``hall`` (totals without LP rounds where they
+apply), ``diagnose``, ``budget`` (the time limit), ``projection`` and ``cli``.
 """
 
 from allocation.engine import allocate
 from allocation.errors import (
     AllocationError,
+    BudgetExceeded,
     ExactnessError,
     Infeasible,
     InvalidScenario,
@@ -25,6 +28,7 @@ __all__ = [
     "SOLVERS",
     "AllocationError",
     "AllocationReport",
+    "BudgetExceeded",
     "ExactnessError",
     "Infeasible",
     "InvalidScenario",

@@ -41,10 +41,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         scenario = parse_scenario(_read_document(args.file))
         if scenario.projection is not None:
+            if args.time_limit is not None:
+                print("--time-limit applies to one year, not to a projection", file=sys.stderr)
+                return EXIT_INVALID
             years = allocate_years(scenario, rule=args.rule, solver=args.solver)
             _print(years.to_dict() if args.format == "json" else _years_table(years))
             return EXIT_OPTIMAL if years.status == OPTIMAL else EXIT_INFEASIBLE
-        report = allocate(scenario, rule=args.rule, solver=args.solver)
+        report = allocate(scenario, rule=args.rule, solver=args.solver, time_limit=args.time_limit)
     except InvalidScenario as error:
         print(f"invalid scenario: {error}", file=sys.stderr)
         return EXIT_INVALID
@@ -69,7 +72,21 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="override the scenario's rule",
     )
+    parser.add_argument(
+        "--time-limit",
+        type=_seconds,
+        default=None,
+        metavar="SECONDS",
+        help="give up (exit 1, the problem's size on stderr) if the split needs longer",
+    )
     return parser
+
+
+def _seconds(text: str) -> float:
+    value = float(text)
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text}")
+    return value
 
 
 def _read_document(name: str) -> dict[str, object]:

@@ -1,17 +1,28 @@
-"""The closed form of the constrained rule's ministry totals when every carrier shares every pool.
+"""The closed form of the constrained rule where it provably applies.
 
-With one pool (or when every ministry with a target has weight in every non-empty pool) the
+**Totals.** When every ministry with a target has weight in every non-empty pool (one pool is
+the simplest case), any totals within the bounds that add up to T can be carried, so the
 leximin totals are ``X_i = clip(λ · t_i, lo_i, hi_i)`` with λ chosen so that Σ X_i = T:
 ministries off their bounds all share one ratio λ to their target. ``clip`` is continuous and
 non-decreasing in λ, so λ is found exactly, in fractions, between two breakpoints
-``lo_i / t_i`` or ``hi_i / t_i``. The engine does not use this; the tests hold the LP to it.
+``lo_i / t_i`` or ``hi_i / t_i``.
+
+**Cells.** When moreover every non-empty pool has the same weight profile (each pool's
+weights proportional to every other's, so ``t_ip = t_i · P_p / T``), splitting each total in
+proportion to the ministry's targets, ``x_ip = X_i · t_ip / t_i``, puts every cell of a
+ministry at that ministry's relative deviation. That is leximin: a ministry's cells average
+its deviation, so at least one deviates as much, and all do only if all deviate equally.
+
+The engine takes these paths when their condition holds (checked exactly), and still runs
+the first LP round for the marginals its report explains; the exact checks and the totals'
+optimality certificate run as on every other path.
 """
 
 from __future__ import annotations
 
 from fractions import Fraction
 
-from allocation.model import Problem
+from allocation.model import Cell, Problem
 
 
 def has_closed_form(problem: Problem) -> bool:
@@ -84,3 +95,33 @@ def _is_free_above(problem: Problem, ministry: str, *, ratio: Fraction) -> bool:
     above_lower = ratio * target >= problem.lower(ministry)
     below_upper = upper is None or ratio * target < upper
     return above_lower and below_upper
+
+
+def has_one_profile(problem: Problem) -> bool:
+    """True when the closed form applies to the totals and every non-empty pool's weights are
+    proportional to every other's: ``t_ip · T = t_i · P_p`` for every cell, exactly.
+
+    >>> from allocation.scenario import parse_scenario
+    >>> from allocation.model import build_problem
+    >>> doc = {"year": 2027, "base": 100, "weights": {"A": 1, "B": 3},
+    ...        "variable": [{"channel": "c", "rate_per_contact": 1, "contacts": 8}]}
+    >>> has_one_profile(build_problem(parse_scenario(doc)))
+    True
+    """
+    if problem.total == 0 or not has_closed_form(problem):
+        return False
+    for cell in problem.allowed:
+        share = problem.pool(cell.pool).amount
+        if problem.cell_targets[cell] * problem.total != problem.target(cell.ministry) * share:
+            return False
+    return True
+
+
+def profile_cells(problem: Problem, totals: dict[str, Fraction]) -> dict[Cell, Fraction]:
+    """Each total split in proportion to the ministry's targets: ``x_ip = X_i · t_ip / t_i``."""
+    cells = {cell: Fraction(0) for cell in problem.cells()}
+    for cell in problem.allowed:
+        cells[cell] = (
+            totals[cell.ministry] * problem.cell_targets[cell] / problem.target(cell.ministry)
+        )
+    return cells

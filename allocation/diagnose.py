@@ -191,14 +191,59 @@ def _served_only_by(problem: Problem, pools: Sequence[str]) -> list[str]:
 
 def _enumerated_conflicts(problem: Problem, pools: Sequence[str]) -> Iterator[str]:
     found: list[frozenset[str]] = []
+    conflicting = _conflicting_masks(problem, pools)
+    bit = {name: 1 << index for index, name in enumerate(pools)}
     for size in range(1, len(pools)):
         for chosen in combinations(pools, size):
+            if sum(bit[name] for name in chosen) not in conflicting:
+                continue
             if any(earlier <= set(chosen) for earlier in found):
                 continue
             problem_text = _pool_set_conflict(problem, chosen)
             if problem_text:
                 found.append(frozenset(chosen))
                 yield problem_text
+
+
+def _conflicting_masks(problem: Problem, pools: Sequence[str]) -> set[int]:
+    """Every set of pools (as a bit mask) that breaks a Hall condition, found by subset sums.
+
+    Sums over "ministries with weight only inside the set" come from one pass of the
+    subset-sum (zeta) transform, so each of the 2^P sets costs a few integer operations.
+    """
+    bit = {name: 1 << index for index, name in enumerate(pools)}
+    reach: dict[str, int] = {}
+    for cell in problem.allowed:
+        if cell.pool in bit:
+            reach[cell.ministry] = reach.get(cell.ministry, 0) | bit[cell.pool]
+    size = 1 << len(pools)
+    upper_inside, unbounded_inside, lower_inside = [0] * size, [0] * size, [0] * size
+    for ministry, mask in reach.items():
+        upper = problem.upper(ministry)
+        if upper is None:
+            unbounded_inside[mask] += 1
+        else:
+            upper_inside[mask] += upper
+        lower_inside[mask] += problem.lower(ministry)
+    for table in (upper_inside, unbounded_inside, lower_inside):
+        for index in range(len(pools)):
+            step = 1 << index
+            for mask in range(size):
+                if mask & step:
+                    table[mask] += table[mask ^ step]
+    amount = [0] * size
+    for mask in range(1, size):
+        low = mask & -mask
+        amount[mask] = amount[mask ^ low] + problem.pool(pools[low.bit_length() - 1]).amount
+    full = size - 1
+    found = set()
+    for mask in range(1, full):
+        outside = full ^ mask
+        unbounded = unbounded_inside[full] - unbounded_inside[outside]
+        carried = upper_inside[full] - upper_inside[outside]
+        if (unbounded == 0 and carried < amount[mask]) or lower_inside[mask] > amount[mask]:
+            found.add(mask)
+    return found
 
 
 def _pool_set_conflict(problem: Problem, pools: Sequence[str]) -> str | None:

@@ -1,17 +1,21 @@
-"""Exact recovery: turn the structure the LP rounds found into exact fractions, and check them.
+"""Exact recovery of the totals from the LP rounds' structure, and the exact checks.
 
-Every free item ends blocked at the level of some round, so its value is
+Every free ministry ends blocked at the level of some round, so its total is
 ``t * (1 + sign * d_round)``. The unknown levels follow from linear equations that hold in
-every optimal solution: the rows and zero cells the duals certified as tight, and the margins
-(pool sums, ministry totals). We solve them with ``fractions.Fraction`` and insist that every
-level is determined. The result is then verified against every named constraint, and the
-ministry totals against an exact optimality certificate; anything short of that raises
-``ExactnessError`` rather than return cents nobody can vouch for.
+every optimal solution: the bounds and zero cells the duals certified as tight, and the pools
+each connected part must carry. We solve them with ``fractions.Fraction`` and insist that
+every level is determined. Whatever path found them, allocations are then verified against
+every bound (``check_split``; the cents later against every named constraint,
+``check_allocation``) and the totals against an exact optimality
+certificate (``check_totals_optimal``); anything short of that raises ``ExactnessError``
+rather than return cents nobody can vouch for. ``peel_forced_cells`` fixes the cells the
+totals alone determine; the rest are split by ``allocation.cuts``, whose cuts certify them.
+``check_cells_leximin`` is an independent certificate of the cells the tests apply.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -206,101 +210,62 @@ def peel_forced_cells(problem: Problem, totals: Mapping[str, Fraction]) -> Margi
     >>> peel_forced_cells(p, {"A": Fraction(100), "B": Fraction(200)}).cells
     ()
     """
-    open_cells = set(problem.allowed)
-    fixed: dict[Cell, Fraction] = {}
     rows = {m: totals[m] for m in problem.ministries if problem.target(m) > 0}
     pools = {p.name: Fraction(p.amount) for p in problem.pools if p.amount > 0}
-    changed = True
-    while changed:
-        changed = False
-        for key, amounts in ((_ministry_of, rows), (_pool_of, pools)):
-            for subject in list(amounts):
-                members = [cell for cell in open_cells if key(cell) == subject]
-                if len(members) == 1:
-                    _fix(
-                        members[0],
-                        amounts[subject],
-                        fixed=fixed,
-                        open_cells=open_cells,
-                        rows=rows,
-                        pools=pools,
-                    )
-                    changed = True
-    ordered = tuple(cell for cell in problem.allowed if cell in open_cells)
-    live_rows = {m: v for m, v in rows.items() if any(c.ministry == m for c in ordered)}
-    live_pools = {p: v for p, v in pools.items() if any(c.pool == p for c in ordered)}
+    members: dict[tuple[str, str], set[Cell]] = {}
+    for cell in problem.allowed:
+        members.setdefault(("m", cell.ministry), set()).add(cell)
+        members.setdefault(("p", cell.pool), set()).add(cell)
+    fixed: dict[Cell, Fraction] = {}
+    lonely = [key for key, cells in members.items() if len(cells) == 1]
+    while lonely:
+        # Ministries first, as a cell alone in both its row and its pool takes the row's
+        # amount; the check of every constraint then finds any pool that disagrees.
+        lonely.sort(key=lambda key: key[0] == "p")
+        key = lonely.pop(0)
+        if len(members[key]) != 1:
+            continue
+        (cell,) = members[key]
+        value = rows[cell.ministry] if key[0] == "m" else pools[cell.pool]
+        fixed[cell] = value
+        rows[cell.ministry] -= value
+        pools[cell.pool] -= value
+        for other in (("m", cell.ministry), ("p", cell.pool)):
+            members[other].discard(cell)
+            if len(members[other]) == 1:
+                lonely.append(other)
+    ordered = tuple(cell for cell in problem.allowed if cell not in fixed)
+    live_rows = {m: v for m, v in rows.items() if members.get(("m", m))}
+    live_pools = {p: v for p, v in pools.items() if members.get(("p", p))}
     return Margins(fixed, ordered, live_rows, live_pools)
 
 
-def _ministry_of(cell: Cell) -> str:
-    return cell.ministry
-
-
-def _pool_of(cell: Cell) -> str:
-    return cell.pool
-
-
-def _fix(
-    cell: Cell,
-    value: Fraction,
-    *,
-    fixed: dict[Cell, Fraction],
-    open_cells: set[Cell],
-    rows: dict[str, Fraction],
-    pools: dict[str, Fraction],
-) -> None:
-    fixed[cell] = value
-    open_cells.discard(cell)
-    rows[cell.ministry] -= value
-    pools[cell.pool] -= value
-
-
-def recover_cells(
-    problem: Problem,
-    margins: Margins,
-    *,
-    structure: Structure[Cell],
-    thorough: bool,
-    tolerance: float,
-) -> dict[Cell, Fraction]:
-    """Exact cells: margins and certified zero cells determine every level."""
-    forms = {
-        cell: blocked_form(
-            problem.cell_targets[cell], structure.blocked[cell], zero_levels=structure.zero_levels
-        )
-        for cell in margins.cells
-    }
-    zero_cells = set(structure.zero_cells)
-    if thorough and structure.last is not None:
-        zero_cells |= {c for c, v in structure.last.ratios.items() if v <= tolerance}
-    equations = [
-        *_margin_equations(forms, margins.rows, key=_ministry_of),
-        *_margin_equations(forms, margins.pools, key=_pool_of),
-    ]
-    equations += [(forms[cell], Fraction(0)) for cell in zero_cells if cell in forms]
-    levels = solve_levels(equations)
-    exact = dict(margins.fixed)
-    exact.update({cell: form.value(levels) for cell, form in forms.items()})
-    return exact
-
-
-def _margin_equations(
-    forms: Mapping[Cell, LinearForm],
-    amounts: Mapping[str, Fraction],
-    *,
-    key: Callable[[Cell], str],
-) -> list[Equation]:
-    equations = []
-    for subject, amount in amounts.items():
-        total = LinearForm(Fraction(0))
-        for cell, form in forms.items():
-            if key(cell) == subject:
-                total.add(form)
-        equations.append((total, amount))
-    return equations
-
-
 # --- verification --------------------------------------------------------------------------
+
+
+def check_split(
+    problem: Problem, totals: Mapping[str, Fraction], *, cells: Mapping[Cell, Fraction]
+) -> None:
+    """The exact split before rounding: totals within every bound and adding up to T, no cell
+    negative, no cell without weight carrying anything; else ``ExactnessError``.
+
+    That each pool and each ministry's cells add up exactly is not summed again here: the
+    split guarantees it (``peel_forced_cells`` and ``allocation.cuts`` end with nothing left
+    on any row, checked exactly; the closed form is exact by construction), and the cents are
+    checked against every named constraint after rounding (``check_allocation``). Summing a
+    few thousand fractions of a thousand digits each costs more than the rest of the split.
+    """
+    if sum(totals.values(), Fraction(0)) != problem.total:
+        raise ExactnessError("the totals do not add up to what is to be allocated")
+    for constraint in bound_constraints(problem):
+        if constraint.excess({}, lhs=totals[constraint.subject]) > 0:
+            raise ExactnessError(f"the exact solution breaks {constraint.name}")
+    allowed = set(problem.allowed)
+    for cell, value in cells.items():
+        if value < 0:
+            raise ExactnessError(f"cell {cell} is negative")
+        if value and cell not in allowed:
+            raise ExactnessError(f"the exact solution breaks zero__{cell.ministry}__{cell.pool}")
 
 
 def check_allocation(problem: Problem, cells: Mapping[Cell, Fraction] | Mapping[Cell, int]) -> None:
@@ -336,38 +301,58 @@ def check_totals_optimal(
         takers.setdefault(cell.ministry, []).append(cell.pool)
         if cells.get(cell, 0) > 0:
             givers.setdefault(cell.pool, []).append(cell.ministry)
+    can_fall = {m for m in ratio if totals[m] > problem.lower(m)}
+    # Per pool, the two highest ratios among the ministries that can fall and that a chain
+    # from the pool reaches: a ministry taking the pool may receive from the highest other.
+    best: dict[str, list[tuple[Fraction, str]]] = {}
+    ranked_for: dict[frozenset[str], list[tuple[Fraction, str]]] = {}
+    for pool in givers:
+        reached = frozenset(_reachable_from(pool, takers, givers=givers))
+        if reached not in ranked_for:
+            eligible = [m for m in reached if m in can_fall]
+            # Floats first spare exact comparisons; float() is monotone, fractions break ties.
+            eligible.sort(key=lambda m: (float(ratio[m]), ratio[m], m), reverse=True)
+            ranked_for[reached] = [(ratio[m], m) for m in eligible[:2]]
+        best[pool] = ranked_for[reached]
     for ministry in ratio:
         upper = problem.upper(ministry)
         if upper is not None and totals[ministry] >= upper:
             continue
-        for other in _reachable_givers(ministry, takers, givers=givers):
-            if totals[other] > problem.lower(other) and ratio[other] > ratio[ministry]:
-                raise ExactnessError(
-                    f"moving money from {other} to {ministry} would lower the deviation"
-                )
-
-
-def _reachable_givers(
-    start: str, takers: Mapping[str, list[str]], *, givers: Mapping[str, list[str]]
-) -> set[str]:
-    seen_pools: set[str] = set()
-    seen_ministries = {start}
-    frontier = [start]
-    while frontier:
-        ministry = frontier.pop()
         for pool in takers.get(ministry, []):
-            if pool in seen_pools:
+            for other_ratio, other in best.get(pool, []):
+                if other != ministry:
+                    if other_ratio > ratio[ministry]:
+                        raise ExactnessError(
+                            f"moving money from {other} to {ministry} would lower the deviation"
+                        )
+                    break
+
+
+def _reachable_from(
+    pool: str, takers: Mapping[str, list[str]], *, givers: Mapping[str, list[str]]
+) -> set[str]:
+    """Ministries a chain from ``pool`` reaches: its givers, the pools they take, theirs..."""
+    seen_pools = {pool}
+    seen_ministries: set[str] = set()
+    frontier = [pool]
+    while frontier:
+        current = frontier.pop()
+        for giver in givers.get(current, []):
+            if giver in seen_ministries:
                 continue
-            seen_pools.add(pool)
-            for giver in givers.get(pool, []):
-                if giver not in seen_ministries:
-                    seen_ministries.add(giver)
-                    frontier.append(giver)
-    return seen_ministries - {start}
+            seen_ministries.add(giver)
+            for taken in takers.get(giver, []):
+                if taken not in seen_pools:
+                    seen_pools.add(taken)
+                    frontier.append(taken)
+    return seen_ministries
 
 
 def check_cells_leximin(problem: Problem, cells: Mapping[Cell, Fraction]) -> None:
     """Certify the cells are leximin in relative deviation, or raise ``ExactnessError``.
+
+    Independent of how the cells were found: the engine's own certificate is the sequence of
+    cuts in ``allocation.cuts``; the tests hold every split to this check as well.
 
     Moving money around a cycle of cells (ministry i gains in pool p, pool p's loss is some
     ministry j's, ... back to i) keeps every margin. Such a move improves the sorted deviation

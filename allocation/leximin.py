@@ -1,4 +1,4 @@
-"""The leximin LP sequence (Ogryczak): find which items block at which level, and how.
+"""The leximin LP sequence (Ogryczak) for the ministry totals: which block at which level.
 
 Each round minimises the largest relative deviation z of the items still free, with the
 items blocked earlier held at their levels. An item whose deviation row has a clearly
@@ -11,30 +11,28 @@ duals certify as tight. ``allocation.exact`` turns that structure into exact fra
 
 Every round is modelled with PuLP. With HiGHS the first round's model is handed over once and
 later rounds only hold the newly blocked items' rows, so HiGHS restarts from its last basis;
-with CBC each round is a fresh PuLP model solved by the CBC binary.
+with CBC each round is a fresh PuLP model solved by the CBC binary. (The cells, once the
+totals are fixed, are split by exact cuts instead: ``allocation.cuts``.)
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import Generic, TypeVar
 
+from allocation.budget import UNLIMITED, Budget
 from allocation.errors import Infeasible, SolverError
 from allocation.model import (
     Cell,
     Problem,
     RoundLP,
-    ScaledRow,
-    Sense,
     add_deviation_rows,
     constraint_rows,
     deviation_row_names,
     ministry_ratio_terms,
     model_constraints,
     new_round,
-    scaled_row,
 )
 from allocation.solve import (
     RoundOutcome,
@@ -128,7 +126,6 @@ class Family(Generic[Item]):
     build: RoundBuilder[Item]
     ratio: RatioReader[Item]
     subject: Callable[[Item], str]
-    cells_block: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,29 +153,23 @@ class _Reader(Generic[Item]):
             return 1
         if abs(self.outcome.duals[below]) > self.tolerance:
             return -1
-        if self.family.cells_block and isinstance(item, Cell) and self._empty_at_full(item):
-            return -1
         return 0
-
-    def _empty_at_full(self, cell: Cell) -> bool:
-        """A cell held at zero by its reduced cost when the level is 100%: blocked from below.
-
-        At z* = 1 the dual may sit on the bound u ≥ 0 instead of the deviation row; the cell
-        is then zero in every optimal solution, so its deviation is exactly the level.
-        """
-        at_zero = self.outcome.ratios[cell] <= self.tolerance
-        held = self.outcome.reduced_costs[cell] > self.tolerance
-        return at_zero and held and abs(self.outcome.level - 1) <= self.tolerance
 
 
 def run_rounds(
-    items: Sequence[Item], family: Family[Item], *, solver: str, attempt: Attempt
+    items: Sequence[Item],
+    family: Family[Item],
+    *,
+    solver: str,
+    attempt: Attempt,
+    budget: Budget = UNLIMITED,
 ) -> Structure[Item]:
     """Run Ogryczak rounds until every item is blocked; return the structure found."""
     structure: Structure[Item] = Structure()
-    rounds = _Rounds(family, solver=solver, attempt=attempt)
+    rounds = _Rounds(family, solver=solver, attempt=attempt, budget=budget)
     free = list(items)
     while free:
+        budget.check()
         held = _holds(structure, slack=hold_slack(solver))
         outcome = rounds.next(free, held, structure)
         reader = _Reader(family, outcome, attempt.tolerance, reported_precision(solver))
@@ -189,11 +180,29 @@ def run_rounds(
             structure.zero_levels.add(level_index)
             newly = dict.fromkeys(free, 0)
         elif not newly:
-            newly = _blocked_by_checks(free, held, reader=reader, solver=solver, attempt=attempt)
+            newly = _blocked_by_checks(
+                free, held, reader=reader, solver=solver, attempt=attempt, budget=budget
+            )
         structure.levels.append(max(outcome.level, 0.0))
         for item, sign in newly.items():
             structure.blocked[item] = Blocked(level_index, sign, family.ratio(item, outcome))
         free = [item for item in free if item not in newly]
+    return structure
+
+
+def first_round(
+    items: Sequence[Item],
+    family: Family[Item],
+    *,
+    solver: str,
+    attempt: Attempt,
+    budget: Budget = UNLIMITED,
+) -> Structure[Item]:
+    """Only the first, min-max round: its level and duals, for the marginals."""
+    structure: Structure[Item] = Structure()
+    rounds = _Rounds(family, solver=solver, attempt=attempt, budget=budget)
+    outcome = rounds.next(items, {}, structure)
+    structure.levels.append(max(outcome.level, 0.0))
     return structure
 
 
@@ -207,7 +216,10 @@ def _holds(structure: Structure[Item], *, slack: float) -> dict[Item, Interval]:
 class _Rounds(Generic[Item]):
     """Solves successive rounds: one warm HiGHS model, or a fresh PuLP model each round."""
 
-    def __init__(self, family: Family[Item], *, solver: str, attempt: Attempt) -> None:
+    def __init__(
+        self, family: Family[Item], *, solver: str, attempt: Attempt, budget: Budget
+    ) -> None:
+        self.budget = budget
         self.family: Family[Item] = family
         self.solver = solver
         self.attempt = attempt
@@ -222,7 +234,7 @@ class _Rounds(Generic[Item]):
             outcome = self._warm(free, held, structure)
         else:
             round_lp = self.family.build(free, held)
-            outcome = _solve(round_lp, self.solver, attempt=self.attempt)
+            outcome = _solve(round_lp, self.solver, attempt=self.attempt, budget=self.budget)
             if structure.first_lp is None:
                 structure.first_lp = round_lp
         if structure.first is None:
@@ -243,22 +255,23 @@ class _Rounds(Generic[Item]):
                 self.warm.hold(deviation_row_names(self.family.subject(item)), interval)
                 self.held.add(item)
         try:
-            return self.warm.solve()
+            return self.warm.solve(self.budget)
         except Infeasible as error:
             raise SolverError(f"highs lost feasibility in a leximin round: {error}") from error
 
 
-def _solve(round_lp: RoundLP, solver: str, *, attempt: Attempt) -> RoundOutcome:
+def _solve(round_lp: RoundLP, solver: str, *, attempt: Attempt, budget: Budget) -> RoundOutcome:
     """Solve a round; the bounds were checked exactly beforehand, so infeasible is numerical."""
     try:
-        return solve_round(round_lp, solver, tight=attempt.tight)
+        return solve_round(round_lp, solver, tight=attempt.tight, budget=budget)
     except Infeasible as error:
         raise SolverError(f"{solver} lost feasibility in a leximin round: {error}") from error
 
 
 def _collect_certificate(structure: Structure[Item], reader: _Reader[Item]) -> None:
     outcome, tolerance = reader.outcome, reader.tolerance
-    for name, dual in outcome.duals.items():
+    duals = outcome.duals if outcome.bound_duals is None else outcome.bound_duals
+    for name, dual in duals.items():
         if abs(dual) > tolerance and not name.startswith("deviation_"):
             structure.tight_rows.add(name)
     for cell, cost in outcome.reduced_costs.items():
@@ -283,6 +296,7 @@ def _blocked_by_checks(
     reader: _Reader[Item],
     solver: str,
     attempt: Attempt,
+    budget: Budget,
 ) -> dict[Item, int]:
     """Decide blocking item by item: can this item alone get below the level z*?"""
     level, family = reader.outcome.level, reader.family
@@ -291,7 +305,8 @@ def _blocked_by_checks(
         if not reader.is_tight(item):
             continue
         others = {other: (max(0.0, 1 - level), 1 + level) for other in free if other != item}
-        check = _solve(family.build([item], {**held, **others}), solver, attempt=attempt)
+        round_lp = family.build([item], {**held, **others})
+        check = _solve(round_lp, solver, attempt=attempt, budget=budget)
         if check.level >= level - attempt.tolerance * max(1.0, level):
             newly[item] = 1 if family.ratio(item, check) >= 1 else -1
     if not newly:
@@ -322,68 +337,4 @@ def totals_family(problem: Problem) -> Family[str]:
     def ratio(ministry: str, outcome: RoundOutcome) -> float:
         return sum(share * outcome.ratios[cell] for cell, share in ratio_terms[ministry])
 
-    return Family(build=build, ratio=ratio, subject=str, cells_block=False)
-
-
-def cells_family(
-    problem: Problem,
-    *,
-    cells: Sequence[Cell],
-    rows: Mapping[str, Fraction],
-    pools: Mapping[str, Fraction],
-) -> Family[Cell]:
-    """Rounds over cells: relative deviation of x_ip from t_ip, with the margins held fixed.
-
-    ``cells`` are the cells still undetermined; ``rows`` and ``pools`` give each ministry's and
-    each pool's amount left to place over them (exact, in cents).
-    """
-    margins = [
-        *_margin_rows(problem, cells, family="total", amounts=rows, key=lambda cell: cell.ministry),
-        *_margin_rows(problem, cells, family="pool", amounts=pools, key=lambda cell: cell.pool),
-    ]
-
-    def build(free: Sequence[Cell], held: Mapping[Cell, Interval]) -> RoundLP:
-        round_lp = new_round(cells, bounds=held)
-        for row in margins:
-            round_lp.add_scaled(row)
-        for cell in free:
-            add_deviation_rows(
-                round_lp, cell_subject(cell), terms=[(round_lp.ratios[cell], 1.0)], within=None
-            )
-        return round_lp
-
-    def ratio(cell: Cell, outcome: RoundOutcome) -> float:
-        return outcome.ratios[cell]
-
-    return Family(build=build, ratio=ratio, subject=cell_subject, cells_block=True)
-
-
-def cell_subject(cell: Cell) -> str:
-    """The subject used in a cell's row names, e.g. ``JenV__hulplijn``."""
-    return f"{cell.ministry}__{cell.pool}"
-
-
-def _margin_rows(
-    problem: Problem,
-    cells: Sequence[Cell],
-    *,
-    family: str,
-    amounts: Mapping[str, Fraction],
-    key: Callable[[Cell], str],
-) -> list[ScaledRow]:
-    """Rows ``total__i`` or ``pool__p``: the free cells of a ministry or pool add up exactly."""
-    members: dict[str, list[Cell]] = {}
-    for cell in cells:
-        members.setdefault(key(cell), []).append(cell)
-    found = []
-    for subject, amount in amounts.items():
-        row = scaled_row(
-            problem,
-            f"{family}__{subject}",
-            cells=members.get(subject, []),
-            sense=Sense.EQUAL,
-            amount=amount,
-        )
-        if row is not None:
-            found.append(row)
-    return found
+    return Family(build=build, ratio=ratio, subject=str)

@@ -23,7 +23,7 @@ from itertools import chain
 
 import pulp
 
-from allocation.scenario import BASE_POOL, Scenario, Weights
+from allocation.scenario import BASE_POOL, MAX_WEIGHT_PLACES, Scenario, Weights
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -32,6 +32,14 @@ class Cell:
 
     ministry: str
     pool: str
+    _hash: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Cells key every table of the engine; hashing the pair once saves a tuple per lookup.
+        object.__setattr__(self, "_hash", hash((self.ministry, self.pool)))
+
+    def __hash__(self) -> int:
+        return self._hash
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,9 +71,23 @@ class Problem:
     total: int = field(init=False)
     max_share_cents: int | None = field(init=False)
     _bounds: Mapping[str, tuple[int, int | None]] = field(init=False, repr=False)
+    _cells: tuple[Cell, ...] = field(init=False, repr=False)
+    _rows: Mapping[str, tuple[Cell, ...]] = field(init=False, repr=False)
+    _columns: Mapping[str, tuple[Cell, ...]] = field(init=False, repr=False)
+    _pools: Mapping[str, Pool] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        carried = tuple(cell for cell in self.cells() if self.cell_targets[cell] > 0)
+        # Every cell once, in code order, and per ministry and per pool: read everywhere.
+        rows = {m: tuple(Cell(m, pool.name) for pool in self.pools) for m in self.ministries}
+        object.__setattr__(self, "_rows", rows)
+        object.__setattr__(self, "_cells", tuple(cell for m in self.ministries for cell in rows[m]))
+        columns = {
+            pool.name: tuple(rows[m][index] for m in self.ministries)
+            for index, pool in enumerate(self.pools)
+        }
+        object.__setattr__(self, "_columns", columns)
+        object.__setattr__(self, "_pools", {pool.name: pool for pool in self.pools})
+        carried = tuple(cell for cell in self._cells if self.cell_targets[cell] > 0)
         object.__setattr__(self, "allowed", carried)
         targets = {ministry: Fraction(0) for ministry in self.ministries}
         for cell in carried:
@@ -82,13 +104,19 @@ class Problem:
 
     def cells(self) -> Iterator[Cell]:
         """Every cell, ministries in code order, pools in pool order."""
-        for ministry in self.ministries:
-            for pool in self.pools:
-                yield Cell(ministry, pool.name)
+        return iter(self._cells)
+
+    def row(self, ministry: str) -> tuple[Cell, ...]:
+        """The ministry's cells, one per pool in pool order."""
+        return self._rows[ministry]
+
+    def column(self, pool: str) -> tuple[Cell, ...]:
+        """The pool's cells, one per ministry in code order."""
+        return self._columns[pool]
 
     def pool(self, name: str) -> Pool:
         """The pool called ``name``."""
-        return next(pool for pool in self.pools if pool.name == name)
+        return self._pools[name]
 
     def target(self, ministry: str) -> Fraction:
         """t_i: what the ministry would pay if the weights were followed exactly."""
@@ -146,11 +174,15 @@ def build_problem(scenario: Scenario) -> Problem:
 
 def _cell_targets(ministries: tuple[str, ...], pools: tuple[Pool, ...]) -> dict[Cell, Fraction]:
     targets: dict[Cell, Fraction] = {}
+    zero = Fraction(0)
     for pool in pools:
-        weight_sum = sum((Fraction(weight) for _, weight in pool.weights), Fraction(0))
+        # Weights have at most six decimals, so in millionths they are whole numbers and
+        # each target is one fraction amount × w / Σw.
+        weights = {m: int(weight.scaleb(MAX_WEIGHT_PLACES)) for m, weight in pool.weights}
+        weight_sum = sum(weights.values())
         for ministry in ministries:
-            weight = Fraction(pool.weight(ministry))
-            share = pool.amount * weight / weight_sum if weight_sum else Fraction(0)
+            weight = weights.get(ministry, 0)
+            share = Fraction(pool.amount * weight, weight_sum) if weight and weight_sum else zero
             targets[Cell(ministry, pool.name)] = share
     return targets
 
@@ -187,15 +219,19 @@ class NamedConstraint:
             total += amounts.get(cell, 0)
         return total
 
-    def excess(self, amounts: Mapping[Cell, Fraction | int]) -> Fraction | int:
+    def excess(
+        self, amounts: Mapping[Cell, Fraction | int], *, lhs: Fraction | int | None = None
+    ) -> Fraction | int:
         """By how much the constraint is broken; 0 when it holds.
+
+        ``lhs`` is the constrained sum when the caller has already computed it.
 
         >>> a = Cell("A", "base")
         >>> c = NamedConstraint("ceiling__A", "ceiling", "A", (a,), Sense.AT_MOST, 5)
         >>> c.excess({a: 7}), c.excess({a: 3}), c.excess({a: Fraction(11, 2)})
         (2, 0, Fraction(1, 2))
         """
-        gap = self.lhs(amounts) - self.bound
+        gap = (self.lhs(amounts) if lhs is None else lhs) - self.bound
         if self.sense is Sense.AT_MOST:
             return max(gap, 0)
         if self.sense is Sense.AT_LEAST:
@@ -204,13 +240,13 @@ class NamedConstraint:
 
 
 def _ministry_cells(problem: Problem, ministry: str) -> tuple[Cell, ...]:
-    return tuple(Cell(ministry, pool.name) for pool in problem.pools)
+    return problem.row(ministry)
 
 
 def pool_constraints(problem: Problem) -> Iterator[NamedConstraint]:
     """``pool__p``: every pool is allocated exactly."""
     for pool in problem.pools:
-        cells = tuple(Cell(ministry, pool.name) for ministry in problem.ministries)
+        cells = problem.column(pool.name)
         yield NamedConstraint(
             f"pool__{pool.name}", "pool", pool.name, cells, Sense.EQUAL, pool.amount
         )
@@ -296,8 +332,12 @@ def violations(
     []
     """
     broken = []
+    sums: dict[tuple[Cell, ...], Fraction | int] = {}
     for constraint in constraints:
-        gap = constraint.excess(amounts)
+        # A ministry's floor, ceiling and max_share share one sum.
+        if constraint.cells not in sums:
+            sums[constraint.cells] = constraint.lhs(amounts)
+        gap = constraint.excess(amounts, lhs=sums[constraint.cells])
         if gap > 0:
             broken.append((constraint, gap))
     return broken
@@ -393,14 +433,32 @@ class ScaledRow:
 
 
 def scaled_row(
-    problem: Problem, name: str, *, cells: Sequence[Cell], sense: Sense, amount: Fraction
+    problem: Problem,
+    name: str,
+    *,
+    cells: Sequence[Cell],
+    sense: Sense,
+    amount: Fraction,
+    scale: Fraction | None = None,
 ) -> ScaledRow | None:
-    """The row ``sum of cells sense amount`` in ratio variables; None without cells."""
+    """The row ``sum of cells sense amount`` in ratio variables; None without cells.
+
+    ``scale`` is the cells' target sum when the caller already knows it.
+    """
     if not cells:
         return None
-    scale = sum((problem.cell_targets[cell] for cell in cells), Fraction(0))
-    terms = tuple((cell, float(problem.cell_targets[cell] / scale)) for cell in cells)
-    return ScaledRow(name, terms, sense, float(amount / scale), scale)
+    targets = [problem.cell_targets[cell] for cell in cells]
+    if scale is None:
+        scale = sum(targets, Fraction(0))
+    terms = tuple(
+        (cell, _ratio(target, scale)) for cell, target in zip(cells, targets, strict=True)
+    )
+    return ScaledRow(name, terms, sense, _ratio(amount, scale), scale)
+
+
+def _ratio(part: Fraction, whole: Fraction) -> float:
+    """``float(part / whole)`` without building the fraction: int division rounds correctly."""
+    return (part.numerator * whole.denominator) / (part.denominator * whole.numerator)
 
 
 def constraint_rows(
@@ -408,15 +466,28 @@ def constraint_rows(
 ) -> tuple[ScaledRow, ...]:
     """Named constraints as scaled rows over the given cells (others have no variable)."""
     present = set(cells)
+    every = present == set(problem.allowed)
     rows = []
+    scales: dict[tuple[Cell, ...], Fraction] = {}
     for constraint in constraints:
-        kept = [cell for cell in constraint.cells if cell in present]
+        kept = tuple(cell for cell in constraint.cells if cell in present)
+        if kept not in scales:
+            # A ministry's floor, ceiling and max_share rows share their cells, hence scale;
+            # over every cell with weight, a ministry's targets add up to its target and a
+            # pool's to its amount, exactly.
+            if every and constraint.family == "pool":
+                scales[kept] = Fraction(problem.pool(constraint.subject).amount)
+            elif every and constraint.family in BOUND_FAMILIES:
+                scales[kept] = problem.target(constraint.subject)
+            else:
+                scales[kept] = sum((problem.cell_targets[cell] for cell in kept), Fraction(0))
         row = scaled_row(
             problem,
             constraint.name,
             cells=kept,
             sense=constraint.sense,
             amount=Fraction(constraint.bound),
+            scale=scales[kept],
         )
         if row is not None:
             rows.append(row)
@@ -427,7 +498,7 @@ def ministry_ratio_terms(problem: Problem) -> dict[str, tuple[tuple[Cell, float]
     """Per ministry with a target, its ratio ``X_i / t_i`` as a combination of cell ratios."""
     terms: dict[str, list[tuple[Cell, float]]] = {}
     for cell in problem.allowed:
-        share = float(problem.cell_targets[cell] / problem.target(cell.ministry))
+        share = _ratio(problem.cell_targets[cell], problem.target(cell.ministry))
         terms.setdefault(cell.ministry, []).append((cell, share))
     return {ministry: tuple(found) for ministry, found in terms.items()}
 
@@ -449,3 +520,43 @@ def add_deviation_rows(
         low, high = within
         round_lp.add_row(above, terms, sense=Sense.AT_MOST, rhs=high)
         round_lp.add_row(below, terms, sense=Sense.AT_LEAST, rhs=low)
+
+
+@dataclass(slots=True)
+class ElasticLP:
+    """The cells' transportation LP with an elastic shortfall and excess on every margin row.
+
+    Row ``k`` reads ``sum(t_c / scale_k * u_c) + shortfall_k - excess_k = amount_k / scale_k``
+    and the objective is the sum of all shortfalls and excesses: zero exactly when the
+    ratio bounds of that solve leave room for every margin. Bounds on the ratios ``u`` are
+    set per solve; the rows never change.
+    """
+
+    lp: pulp.LpProblem
+    ratios: list[pulp.LpVariable]
+    rows: list[pulp.LpConstraint]
+    shortfalls: list[pulp.LpVariable]
+    excesses: list[pulp.LpVariable]
+
+
+def elastic_lp(cells: Sequence[Cell], rows: Sequence[ScaledRow]) -> ElasticLP:
+    """The elastic LP over ``cells`` (variables in that order) and the margin ``rows``."""
+    lp = pulp.LpProblem("elastic_cells", pulp.LpMinimize)
+    width = len(str(len(cells)))
+    ratios = [lp.add_variable(f"u{index:0{width}d}", 0.0) for index in range(len(cells))]
+    by_cell = dict(zip(cells, ratios, strict=True))
+    shortfalls, excesses, constraints = [], [], []
+    for index, row in enumerate(rows):
+        # Named to sort after the ratios (PuLP orders variables by name): ratios, shortfalls,
+        # excesses, each in index order, so a solver can read them back as three slices.
+        shortfall = lp.add_variable(f"v_short{index:0{width}d}", 0.0)
+        excess = lp.add_variable(f"v_xs{index:0{width}d}", 0.0)
+        terms = [(by_cell[cell], coefficient) for cell, coefficient in row.terms]
+        expression = pulp.LpAffineExpression([*terms, (shortfall, 1.0), (excess, -1.0)])
+        constraint = pulp.LpConstraint(expression, pulp.LpConstraintEQ, f"r{index}", row.rhs)
+        lp.addConstraint(constraint)
+        shortfalls.append(shortfall)
+        excesses.append(excess)
+        constraints.append(constraint)
+    lp.setObjective(pulp.LpAffineExpression([(v, 1.0) for v in (*shortfalls, *excesses)]))
+    return ElasticLP(lp, ratios, constraints, shortfalls, excesses)

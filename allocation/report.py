@@ -132,6 +132,8 @@ class AllocationReport:
     document: Mapping[str, JSON]
     engine: Mapping[str, str]
     solver: Mapping[str, str]
+    funding: Mapping[str, JSON] | None = None
+    """Need, external money, today's streams and the gap (``allocation.funding``)."""
 
     @property
     def input_hash(self) -> str:
@@ -157,6 +159,8 @@ class AllocationReport:
         }
         if self.rule is Rule.CONSTRAINED and self.status == OPTIMAL:
             report["leximin"] = _leximin_dict(self.levels, self.marginals)
+        if self.funding is not None:
+            report["funding"] = dict(self.funding)
         return report
 
 

@@ -10,17 +10,18 @@ Rounding to cents happens later, in ``allocation.rounding``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
+from allocation import closed_form, hall
+from allocation.budget import UNLIMITED, Budget
+from allocation.cuts import leximin_cells
 from allocation.diagnose import diagnose
 from allocation.errors import AllocationError, ExactnessError, Infeasible, SolverError
 from allocation.exact import (
-    check_allocation,
-    check_cells_leximin,
+    check_split,
     check_totals_optimal,
     peel_forced_cells,
-    recover_cells,
     recover_totals,
 )
 from allocation.leximin import (
@@ -28,7 +29,7 @@ from allocation.leximin import (
     LP_TOLERANCE,
     Attempt,
     Structure,
-    cells_family,
+    first_round,
     run_rounds,
     totals_family,
 )
@@ -59,10 +60,18 @@ class ExactAllocation:
     cells: Mapping[Cell, Fraction]
     free: tuple[str, ...] = ()
     marginals: tuple[Marginal, ...] = ()
+    totals: Mapping[str, Fraction] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.totals:
+            totals: dict[str, Fraction] = {}
+            for cell, value in self.cells.items():
+                totals[cell.ministry] = totals.get(cell.ministry, Fraction(0)) + value
+            object.__setattr__(self, "totals", totals)
 
     def total(self, ministry: str) -> Fraction:
         """The ministry's exact total over all pools."""
-        return sum((v for c, v in self.cells.items() if c.ministry == ministry), Fraction(0))
+        return self.totals.get(ministry, Fraction(0))
 
 
 def proportional(problem: Problem) -> ExactAllocation:
@@ -91,12 +100,15 @@ def equal(problem: Problem) -> ExactAllocation:
     return ExactAllocation(Rule.EQUAL, cells)
 
 
-def constrained(problem: Problem, *, solver: str) -> ExactAllocation:
+def constrained(
+    problem: Problem, *, solver: str, budget: Budget = UNLIMITED, closed_form_first: bool = True
+) -> ExactAllocation:
     """The leximin-optimal split within every bound; raises ``Infeasible`` when there is none.
 
     First the ministry totals: minimise the largest relative deviation |X_i - t_i| / t_i, then
     the next largest, and so on. Then, with those totals fixed, the cells by the same principle.
-    Both results are unique, so they do not depend on the solver.
+    Both results are unique, so they do not depend on the solver. Where the closed form
+    provably applies it is used (``closed_form_first`` False forces the LP rounds).
 
     >>> from allocation.scenario import parse_scenario
     >>> from allocation.model import build_problem
@@ -110,9 +122,19 @@ def constrained(problem: Problem, *, solver: str) -> ExactAllocation:
     if problems:
         raise Infeasible(problems)
     failures: list[AllocationError] = []
+    if closed_form_first and closed_form.has_closed_form(problem):
+        try:
+            return _closed_form_pass(problem, solver=solver, budget=budget)
+        except (ExactnessError, SolverError) as error:
+            failures.append(error)
     for attempt in ATTEMPTS:
         try:
-            return _constrained_pass(problem, solver=solver, attempt=attempt)
+            return _constrained_pass(problem, solver=solver, attempt=attempt, budget=budget)
+        except (ExactnessError, SolverError) as error:
+            failures.append(error)
+    if hall.applies(problem):
+        try:
+            return _exact_pass(problem, solver=solver, budget=budget)
         except (ExactnessError, SolverError) as error:
             failures.append(error)
     raise ExactnessError(
@@ -120,14 +142,77 @@ def constrained(problem: Problem, *, solver: str) -> ExactAllocation:
     )
 
 
-def _constrained_pass(problem: Problem, *, solver: str, attempt: Attempt) -> ExactAllocation:
-    """One pass: LP rounds for the totals, exact recovery, cells, verification."""
-    free = tuple(
+def _closed_form_pass(problem: Problem, *, solver: str, budget: Budget) -> ExactAllocation:
+    """Every carrier in every pool: the totals in closed form, and the cells too when every
+    pool shares one weight profile (``allocation.closed_form``); the same checks follow."""
+    totals = closed_form.clipped_totals(problem)
+    cells = (
+        closed_form.profile_cells(problem, totals) if closed_form.has_one_profile(problem) else None
+    )
+    return _verified(problem, totals, cells=cells, solver=solver, budget=budget, trust_lp=True)
+
+
+def _exact_pass(problem: Problem, *, solver: str, budget: Budget) -> ExactAllocation:
+    """The fallback: totals by Hall's conditions in fractions, then the cells; no LP rounds.
+
+    Marginals still come from the first LP round, if that round agrees with the exact top
+    level; an LP that cannot resolve the problem explains nothing.
+    """
+    totals = hall.exact_totals(problem, budget=budget)
+    return _verified(problem, totals, cells=None, solver=solver, budget=budget, trust_lp=False)
+
+
+def _verified(
+    problem: Problem,
+    totals: dict[str, Fraction],
+    *,
+    cells: dict[Cell, Fraction] | None,
+    solver: str,
+    budget: Budget,
+    trust_lp: bool,
+) -> ExactAllocation:
+    """Totals found without LP rounds: split (unless given), check, certify, explain.
+
+    The marginals are the first LP round's duals, as on every path; with ``trust_lp`` False
+    only if that round's level agrees with the exact top level.
+    """
+    if cells is None:
+        cells = split_cells(problem, totals, solver=solver, attempt=ATTEMPTS[0], budget=budget)
+    check_split(problem, totals, cells=cells)
+    check_totals_optimal(problem, totals, cells=cells)
+    free = _free(problem)
+    marginals: tuple[Marginal, ...] = ()
+    if free:
+        try:
+            family = totals_family(problem)
+            first = first_round(free, family, solver=solver, attempt=ATTEMPTS[0], budget=budget)
+        except (SolverError, Infeasible):
+            first = Structure()
+        top = max(abs(totals[m] - problem.target(m)) / problem.target(m) for m in free)
+        agrees = bool(first.levels) and (
+            abs(first.levels[0] - float(top)) <= 1e-9 * max(1.0, float(top))
+        )
+        if trust_lp or agrees:
+            marginals = _marginals(problem, first)
+    return ExactAllocation(Rule.CONSTRAINED, cells, free, marginals, totals)
+
+
+def _free(problem: Problem) -> tuple[str, ...]:
+    """Ministries with a target whose bounds leave room: the ones the leximin balances."""
+    return tuple(
         m for m in problem.ministries if problem.target(m) > 0 and not problem.is_pinned(m)
     )
+
+
+def _constrained_pass(
+    problem: Problem, *, solver: str, attempt: Attempt, budget: Budget
+) -> ExactAllocation:
+    """One pass: LP rounds for the totals, exact recovery, cells, verification."""
+    free = _free(problem)
     structure: Structure[str] = Structure()
     if free:
-        structure = run_rounds(free, totals_family(problem), solver=solver, attempt=attempt)
+        family = totals_family(problem)
+        structure = run_rounds(free, family, solver=solver, attempt=attempt, budget=budget)
     failure: ExactnessError | None = None
     tried: list[dict[str, Fraction]] = []
     for thorough in (False, True):
@@ -138,44 +223,36 @@ def _constrained_pass(problem: Problem, *, solver: str, attempt: Attempt) -> Exa
             if totals in tried:
                 continue
             tried.append(totals)
-            cells = split_cells(problem, totals, solver=solver, attempt=attempt)
-            check_allocation(problem, cells)
+            cells = split_cells(problem, totals, solver=solver, attempt=attempt, budget=budget)
+            check_split(problem, totals, cells=cells)
             check_totals_optimal(problem, totals, cells=cells)
         except ExactnessError as error:
             failure = error
             continue
-        return ExactAllocation(Rule.CONSTRAINED, cells, free, _marginals(problem, structure))
+        marginals = _marginals(problem, structure)
+        return ExactAllocation(Rule.CONSTRAINED, cells, free, marginals, totals)
     raise failure or ExactnessError("the totals could not be recovered")
 
 
 def split_cells(
-    problem: Problem, totals: Mapping[str, Fraction], *, solver: str, attempt: Attempt
+    problem: Problem,
+    totals: Mapping[str, Fraction],
+    *,
+    solver: str,
+    attempt: Attempt,
+    budget: Budget = UNLIMITED,
 ) -> dict[Cell, Fraction]:
     """Split fixed ministry totals over the pools, leximin in the cells' relative deviation."""
     margins = peel_forced_cells(problem, totals)
-    cells = {cell: Fraction(0) for cell in problem.cells()}
+    cells = dict.fromkeys(problem.cells(), Fraction(0))
     cells.update(margins.fixed)
-    if not margins.cells:
-        return cells
-    family = cells_family(problem, cells=margins.cells, rows=margins.rows, pools=margins.pools)
-    structure = run_rounds(margins.cells, family, solver=solver, attempt=attempt)
-    failure: ExactnessError | None = None
-    for thorough in (False, True):
+    if margins.cells:
         try:
-            exact = recover_cells(
-                problem,
-                margins,
-                structure=structure,
-                thorough=thorough,
-                tolerance=attempt.tolerance,
-            )
-            check_cells_leximin(problem, {**cells, **exact})
-        except ExactnessError as error:
-            failure = error
-            continue
-        cells.update(exact)
-        return cells
-    raise failure or ExactnessError("the cells could not be recovered")
+            found = leximin_cells(problem, margins, solver=solver, attempt=attempt, budget=budget)
+        except SolverError:
+            found = leximin_cells(problem, margins, solver=None, attempt=attempt, budget=budget)
+        cells.update(found)
+    return cells
 
 
 def _marginals(problem: Problem, structure: Structure[str]) -> tuple[Marginal, ...]:
@@ -196,10 +273,12 @@ def _marginals(problem: Problem, structure: Structure[str]) -> tuple[Marginal, .
     return tuple(found)
 
 
-def exact_allocation(problem: Problem, rule: Rule, *, solver: str) -> ExactAllocation:
+def exact_allocation(
+    problem: Problem, rule: Rule, *, solver: str, budget: Budget = UNLIMITED
+) -> ExactAllocation:
     """Apply one rule; raises ``Infeasible`` only for the constrained rule."""
     if rule is Rule.PROPORTIONAL:
         return proportional(problem)
     if rule is Rule.EQUAL:
         return equal(problem)
-    return constrained(problem, solver=solver)
+    return constrained(problem, solver=solver, budget=budget)

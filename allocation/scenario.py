@@ -9,30 +9,65 @@ channels are ordered by name and a channel's default weights are written out.
 
 from __future__ import annotations
 
-import math
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
 from allocation.errors import InvalidScenario
-from allocation.money import CENTS_PER_EURO, cents_text, decimal_text, euro_text
+from allocation.money import cents_text, decimal_text, euro_text
+from allocation.terms import Stream, Term, parse_channel_growth, parse_funding, parse_terms
+from allocation.values import (
+    FIRST_YEAR,
+    HIGHEST_RATE,
+    LAST_YEAR,
+    LOWEST_RATE,
+    MAX_CHANNELS,
+    MAX_CONTACTS,
+    MAX_MINISTRIES,
+    MAX_MONEY_CENTS,
+    MAX_PROJECTION_YEARS,
+    MAX_RATE_CENTS,
+    MAX_WEIGHT,
+    MAX_WEIGHT_PLACES,
+    check_fields,
+    code_value,
+    decimal_value,
+    integer_value,
+    kind_of,
+    money_value,
+    object_value,
+    parse_weight,
+    ratio_value,
+)
 
-MAX_MINISTRIES = 200
-MAX_CHANNELS = 20
-MAX_MONEY_CENTS = 10**12 * CENTS_PER_EURO
-MAX_RATE_CENTS = 10**6 * CENTS_PER_EURO
-MAX_WEIGHT = Decimal(10**9)
-MAX_WEIGHT_PLACES = 6
-MAX_CONTACTS = 10**9
-FIRST_YEAR, LAST_YEAR = 2000, 2100
-MAX_PROJECTION_YEARS = 10
-LOWEST_RATE, HIGHEST_RATE = Decimal("-0.99"), Decimal(10)
-
-NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,15}")
-_PLAIN_DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
-_EXPONENT = re.compile(r"[-+]?[0-9]*\.?[0-9]*[eE][-+]?[0-9]+")
+__all__ = [
+    "BASE_POOL",
+    "FIRST_YEAR",
+    "HIGHEST_RATE",
+    "LAST_YEAR",
+    "LOWEST_RATE",
+    "MAX_CHANNELS",
+    "MAX_CONTACTS",
+    "MAX_MINISTRIES",
+    "MAX_MONEY_CENTS",
+    "MAX_PROJECTION_YEARS",
+    "MAX_RATE_CENTS",
+    "MAX_WEIGHT",
+    "MAX_WEIGHT_PLACES",
+    "JSON",
+    "Amounts",
+    "Channel",
+    "Constraints",
+    "Projection",
+    "Rule",
+    "Scenario",
+    "Weights",
+    "check_external",
+    "parse_rule",
+    "parse_scenario",
+    "parse_weight",
+]
 
 BASE_POOL = "base"
 
@@ -85,11 +120,14 @@ class Constraints:
 
 @dataclass(frozen=True, slots=True)
 class Projection:
-    """Multi-year settings: contacts grow yearly, the base is indexed yearly."""
+    """Multi-year settings: contacts grow yearly (per channel where given), the base is
+    indexed yearly, and terms say what changes in which years (``allocation.terms``)."""
 
     years: int
     contact_growth: Decimal = Decimal(0)
     base_indexation: Decimal = Decimal(0)
+    channel_growth: tuple[tuple[str, Decimal], ...] = ()
+    terms: tuple[Term, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +141,7 @@ class Scenario:
     variable: tuple[Channel, ...] = ()
     constraints: Constraints = field(default_factory=Constraints)
     projection: Projection | None = None
+    funding: tuple[Stream, ...] = ()
 
     @property
     def ministries(self) -> tuple[str, ...]:
@@ -113,6 +152,11 @@ class Scenario:
     def total(self) -> int:
         """T: the base plus every channel's pool, in cents."""
         return self.base + sum(channel.amount for channel in self.variable)
+
+    @property
+    def external(self) -> int:
+        """External funding in the scenario's year (money no ministry pays), in cents."""
+        return sum(s.amount for s in self.funding if s.external and s.holds_in(self.year))
 
     def to_document(self) -> dict[str, JSON]:
         """The canonical JSON-able document; ``parse_scenario`` reads it back unchanged.
@@ -130,12 +174,25 @@ class Scenario:
             "constraints": _constraints_document(self.constraints),
         }
         if self.projection is not None:
-            document["projection"] = {
-                "years": self.projection.years,
-                "contact_growth": decimal_text(self.projection.contact_growth),
-                "base_indexation": decimal_text(self.projection.base_indexation),
-            }
+            document["projection"] = _projection_document(self.projection)
+        if self.funding:
+            document["funding"] = [stream.to_document() for stream in self.funding]
         return document
+
+
+def _projection_document(projection: Projection) -> dict[str, JSON]:
+    document: dict[str, JSON] = {
+        "years": projection.years,
+        "contact_growth": decimal_text(projection.contact_growth),
+        "base_indexation": decimal_text(projection.base_indexation),
+    }
+    if projection.channel_growth:
+        document["channel_growth"] = {
+            name: decimal_text(growth) for name, growth in projection.channel_growth
+        }
+    if projection.terms:
+        document["terms"] = [term.to_document() for term in projection.terms]
+    return document
 
 
 def _weights_document(weights: Weights) -> dict[str, JSON]:
@@ -169,10 +226,19 @@ def _constraints_document(constraints: Constraints) -> dict[str, JSON]:
 
 # --- reading ------------------------------------------------------------------------------
 
-_TOP_FIELDS = ("year", "rule", "base", "weights", "variable", "constraints", "projection")
+_TOP_FIELDS = (
+    "year",
+    "rule",
+    "base",
+    "weights",
+    "variable",
+    "constraints",
+    "projection",
+    "funding",
+)
 _CHANNEL_FIELDS = ("channel", "rate_per_contact", "contacts", "reference_contacts", "weights")
 _CONSTRAINT_FIELDS = ("max_share", "floors", "ceilings", "fixed")
-_PROJECTION_FIELDS = ("years", "contact_growth", "base_indexation")
+_PROJECTION_FIELDS = ("years", "contact_growth", "base_indexation", "channel_growth", "terms")
 
 
 def parse_scenario(document: Mapping[str, object]) -> Scenario:
@@ -184,18 +250,26 @@ def parse_scenario(document: Mapping[str, object]) -> Scenario:
     Traceback (most recent call last):
     allocation.errors.InvalidScenario: weights.BZK: must be ≥ 0, got -1
     """
-    top = _object(document, "document")
-    _check_fields(top, "", allowed=_TOP_FIELDS, required=("year", "base", "weights"))
+    top = object_value(document, "document")
+    check_fields(top, "", allowed=_TOP_FIELDS, required=("year", "base", "weights"))
     weights = _top_weights(top["weights"])
     ministries = tuple(code for code, _ in weights)
+    year = integer_value(top["year"], "year", low=FIRST_YEAR, high=LAST_YEAR)
+    variable = _channels(top.get("variable", []), weights)
+    channels = tuple(channel.name for channel in variable)
     scenario = Scenario(
-        year=_integer(top["year"], "year", low=FIRST_YEAR, high=LAST_YEAR),
+        year=year,
         rule=_rule(top.get("rule", Rule.CONSTRAINED.value), "rule"),
-        base=_money(top["base"], "base"),
+        base=money_value(top["base"], "base"),
         weights=weights,
-        variable=_channels(top.get("variable", []), weights),
+        variable=variable,
         constraints=_constraints(top.get("constraints", {}), ministries),
-        projection=_projection(top["projection"]) if "projection" in top else None,
+        projection=(
+            _projection(top["projection"], year=year, ministries=ministries, channels=channels)
+            if "projection" in top
+            else None
+        ),
+        funding=parse_funding(top["funding"], ministries=ministries) if "funding" in top else (),
     )
     _check_total(scenario)
     return scenario
@@ -206,7 +280,18 @@ def parse_rule(value: object) -> Rule:
     return _rule(value, "rule")
 
 
+def check_external(scenario: Scenario) -> None:
+    """External funding reduces the base the ministries split; it cannot exceed it."""
+    if scenario.external > scenario.base:
+        raise InvalidScenario(
+            "funding",
+            f"external funding of {euro_text(scenario.external)} in {scenario.year} exceeds "
+            f"the base of {euro_text(scenario.base)}",
+        )
+
+
 def _check_total(scenario: Scenario) -> None:
+    check_external(scenario)
     if scenario.total > MAX_MONEY_CENTS:
         raise InvalidScenario(
             "variable",
@@ -215,161 +300,21 @@ def _check_total(scenario: Scenario) -> None:
         )
 
 
-def _path(parent: str, name: str) -> str:
-    return f"{parent}.{name}" if parent else name
-
-
-def _object(value: object, field_path: str) -> Mapping[str, object]:
-    if not isinstance(value, Mapping):
-        raise InvalidScenario(field_path, f"must be a JSON object, got {_kind(value)}")
-    for key in value:
-        if not isinstance(key, str):
-            raise InvalidScenario(field_path, f"keys must be strings, got {key!r}")
-    return value
-
-
-def _check_fields(
-    obj: Mapping[str, object], parent: str, *, allowed: Sequence[str], required: Sequence[str]
-) -> None:
-    for key in sorted(obj):
-        if key not in allowed:
-            raise InvalidScenario(_path(parent, key), "unknown field")
-    for key in required:
-        if key not in obj:
-            raise InvalidScenario(_path(parent, key), "is required")
-
-
-def _kind(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, str):
-        return f"the string {value!r}"
-    if isinstance(value, (int, float)):
-        return f"the number {value!r}"
-    if isinstance(value, Mapping):
-        return "an object"
-    if isinstance(value, Sequence):
-        return "a list"
-    return type(value).__name__
-
-
 def _rule(value: object, field_path: str) -> Rule:
     choices = ", ".join(f'"{rule.value}"' for rule in Rule)
     if not isinstance(value, str) or value not in {rule.value for rule in Rule}:
-        raise InvalidScenario(field_path, f"must be one of {choices}, got {_kind(value)}")
+        raise InvalidScenario(field_path, f"must be one of {choices}, got {kind_of(value)}")
     return Rule(value)
 
 
-def _integer(value: object, field_path: str, *, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidScenario(field_path, f"must be a whole number, got {_kind(value)}")
-    if not low <= value <= high:
-        raise InvalidScenario(field_path, f"must be between {low} and {high}, got {value}")
-    return value
-
-
-def _decimal(value: object, field_path: str, *, places: int) -> tuple[Decimal, str]:
-    """A finite decimal with at most ``places`` decimals, and its text as written."""
-    if isinstance(value, bool):
-        raise InvalidScenario(field_path, "must be a number, not a boolean")
-    if isinstance(value, int):
-        return Decimal(value), str(value)
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise InvalidScenario(field_path, f"must be a finite number, got {value!r}")
-        text = repr(value)
-        number = Decimal(text)
-    elif isinstance(value, str):
-        text = value
-        number = _decimal_text(value, field_path)
-    else:
-        raise InvalidScenario(field_path, f"must be a number or decimal string, got {_kind(value)}")
-    if _places(number) > places:
-        raise InvalidScenario(field_path, f"at most {places} decimals allowed, got {text}")
-    return number, text
-
-
-def _decimal_text(value: str, field_path: str) -> Decimal:
-    if _PLAIN_DECIMAL.fullmatch(value):
-        return Decimal(value)
-    if _EXPONENT.fullmatch(value):
-        raise InvalidScenario(
-            field_path, f"exponent notation is not allowed, write the number out: got {value!r}"
-        )
-    raise InvalidScenario(
-        field_path, f'must be a finite decimal number such as "1.5", got {value!r}'
-    )
-
-
-def _places(number: Decimal) -> int:
-    exponent = number.normalize().as_tuple().exponent
-    assert isinstance(exponent, int)  # finite by construction
-    return max(0, -exponent)
-
-
-def _money(value: object, field_path: str, *, limit: int = MAX_MONEY_CENTS) -> int:
-    """Money in cents from a decimal string or a JSON integer; JSON floats are refused."""
-    if isinstance(value, float):
-        raise InvalidScenario(
-            field_path,
-            'money must be a string such as "5000000.00" or a whole number; '
-            f"JSON numbers with a fraction or exponent lose cents, got {value!r}",
-        )
-    if not isinstance(value, (int, str)) or isinstance(value, bool):
-        raise InvalidScenario(
-            field_path, f'must be an amount such as "1250.50", got {_kind(value)}'
-        )
-    number, text = _decimal(value, field_path, places=2)
-    if number < 0:
-        raise InvalidScenario(field_path, f"must be ≥ 0, got {text}")
-    cents = int(number * CENTS_PER_EURO)
-    if cents > limit:
-        raise InvalidScenario(field_path, f"must be at most {cents_text(limit)}, got {text}")
-    return cents
-
-
-def _ratio(value: object, field_path: str, *, low: Decimal, high: Decimal) -> Decimal:
-    number, text = _decimal(value, field_path, places=MAX_WEIGHT_PLACES)
-    if not low <= number <= high:
-        raise InvalidScenario(
-            field_path, f"must be between {decimal_text(low)} and {decimal_text(high)}, got {text}"
-        )
-    return number + 0  # drops the sign of -0
-
-
-def parse_weight(value: object, field_path: str) -> Decimal:
-    """A mandate weight: finite, ≥ 0, at most 10^9 and six decimals; ``-0`` is 0.
-
-    >>> parse_weight("1.50", "weights.EZ")
-    Decimal('1.50')
-    """
-    number, text = _decimal(value, field_path, places=MAX_WEIGHT_PLACES)
-    if number < 0:
-        raise InvalidScenario(field_path, f"must be ≥ 0, got {text}")
-    if number > MAX_WEIGHT:
-        raise InvalidScenario(field_path, f"must be at most {MAX_WEIGHT}, got {text}")
-    return number + 0
-
-
-def _code(code: str, field_path: str) -> str:
-    if not NAME_PATTERN.fullmatch(code):
-        raise InvalidScenario(
-            field_path,
-            "a code is 1 to 16 characters: a letter, then letters, digits, '_' or '-'",
-        )
-    return code
-
-
 def _top_weights(value: object) -> Weights:
-    weights = _object(value, "weights")
+    weights = object_value(value, "weights")
     if not weights:
         raise InvalidScenario("weights", "must name at least one ministry")
     if len(weights) > MAX_MINISTRIES:
         raise InvalidScenario("weights", f"at most {MAX_MINISTRIES} ministries, got {len(weights)}")
     parsed = tuple(
-        (_code(code, f"weights.{code}"), parse_weight(weights[code], f"weights.{code}"))
+        (code_value(code, f"weights.{code}"), parse_weight(weights[code], f"weights.{code}"))
         for code in sorted(weights)
     )
     if all(weight == 0 for _, weight in parsed):
@@ -378,7 +323,7 @@ def _top_weights(value: object) -> Weights:
 
 
 def _channel_weights(value: object, field_path: str, *, ministries: tuple[str, ...]) -> Weights:
-    weights = _object(value, field_path)
+    weights = object_value(value, field_path)
     parsed = []
     for code in sorted(weights):
         if code not in ministries:
@@ -391,7 +336,7 @@ def _channel_weights(value: object, field_path: str, *, ministries: tuple[str, .
 
 def _channels(value: object, top_weights: Weights) -> tuple[Channel, ...]:
     if not isinstance(value, list):
-        raise InvalidScenario("variable", f"must be a list of channels, got {_kind(value)}")
+        raise InvalidScenario("variable", f"must be a list of channels, got {kind_of(value)}")
     if len(value) > MAX_CHANNELS:
         raise InvalidScenario("variable", f"at most {MAX_CHANNELS} channels, got {len(value)}")
     channels: dict[str, Channel] = {}
@@ -406,8 +351,8 @@ def _channels(value: object, top_weights: Weights) -> tuple[Channel, ...]:
 
 
 def _channel(value: object, field_path: str, *, top_weights: Weights) -> Channel:
-    item = _object(value, field_path)
-    _check_fields(
+    item = object_value(value, field_path)
+    check_fields(
         item,
         field_path,
         allowed=_CHANNEL_FIELDS,
@@ -418,11 +363,13 @@ def _channel(value: object, field_path: str, *, top_weights: Weights) -> Channel
     default = tuple((code, weight) for code, weight in top_weights if weight > 0)
     channel = Channel(
         name=name,
-        rate_per_contact=_money(
+        rate_per_contact=money_value(
             item["rate_per_contact"], f"{field_path}.rate_per_contact", limit=MAX_RATE_CENTS
         ),
-        contacts=_integer(item["contacts"], f"{field_path}.contacts", low=0, high=MAX_CONTACTS),
-        reference_contacts=_integer(
+        contacts=integer_value(
+            item["contacts"], f"{field_path}.contacts", low=0, high=MAX_CONTACTS
+        ),
+        reference_contacts=integer_value(
             item.get("reference_contacts", 0),
             f"{field_path}.reference_contacts",
             low=0,
@@ -440,10 +387,10 @@ def _channel(value: object, field_path: str, *, top_weights: Weights) -> Channel
 
 def _channel_name(value: object, field_path: str) -> str:
     if not isinstance(value, str):
-        raise InvalidScenario(field_path, f"must be a string, got {_kind(value)}")
+        raise InvalidScenario(field_path, f"must be a string, got {kind_of(value)}")
     if value == BASE_POOL:
         raise InvalidScenario(field_path, "'base' is reserved for the base pool")
-    return _code(value, field_path)
+    return code_value(value, field_path)
 
 
 def _check_carriable(channel: Channel, field_path: str) -> None:
@@ -462,11 +409,11 @@ def _check_carriable(channel: Channel, field_path: str) -> None:
 
 
 def _constraints(value: object, ministries: tuple[str, ...]) -> Constraints:
-    item = _object(value, "constraints")
-    _check_fields(item, "constraints", allowed=_CONSTRAINT_FIELDS, required=())
+    item = object_value(value, "constraints")
+    check_fields(item, "constraints", allowed=_CONSTRAINT_FIELDS, required=())
     max_share = None
     if "max_share" in item:
-        number, text = _decimal(item["max_share"], "constraints.max_share", places=6)
+        number, text = decimal_value(item["max_share"], "constraints.max_share", places=6)
         if not 0 < number <= 1:
             raise InvalidScenario("constraints.max_share", f"must be > 0 and ≤ 1, got {text}")
         max_share = number
@@ -479,25 +426,40 @@ def _constraints(value: object, ministries: tuple[str, ...]) -> Constraints:
 
 
 def _amounts(value: object, field_path: str, *, ministries: tuple[str, ...]) -> Amounts:
-    amounts = _object(value, field_path)
+    amounts = object_value(value, field_path)
     for code in sorted(amounts):
         if code not in ministries:
             raise InvalidScenario(f"{field_path}.{code}", f"unknown ministry {code!r}")
-    return tuple((code, _money(amounts[code], f"{field_path}.{code}")) for code in sorted(amounts))
+    return tuple(
+        (code, money_value(amounts[code], f"{field_path}.{code}")) for code in sorted(amounts)
+    )
 
 
-def _projection(value: object) -> Projection:
-    item = _object(value, "projection")
-    _check_fields(item, "projection", allowed=_PROJECTION_FIELDS, required=("years",))
+def _projection(
+    value: object, *, year: int, ministries: tuple[str, ...], channels: tuple[str, ...]
+) -> Projection:
+    item = object_value(value, "projection")
+    check_fields(item, "projection", allowed=_PROJECTION_FIELDS, required=("years",))
+    years = integer_value(item["years"], "projection.years", low=1, high=MAX_PROJECTION_YEARS)
     return Projection(
-        years=_integer(item["years"], "projection.years", low=1, high=MAX_PROJECTION_YEARS),
-        contact_growth=_ratio(
+        years=years,
+        channel_growth=parse_channel_growth(
+            item.get("channel_growth", {}), "projection.channel_growth", channels=channels
+        ),
+        terms=parse_terms(
+            item.get("terms", []),
+            "projection.terms",
+            ministries=ministries,
+            channels=channels,
+            years=range(year, min(year + years, LAST_YEAR + 1)),
+        ),
+        contact_growth=ratio_value(
             item.get("contact_growth", 0),
             "projection.contact_growth",
             low=LOWEST_RATE,
             high=HIGHEST_RATE,
         ),
-        base_indexation=_ratio(
+        base_indexation=ratio_value(
             item.get("base_indexation", 0),
             "projection.base_indexation",
             low=LOWEST_RATE,

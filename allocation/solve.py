@@ -17,16 +17,53 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import ItemsView, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import pulp
 
+from allocation.budget import UNLIMITED, Budget
 from allocation.errors import Infeasible, SolverError, UnknownSolver
-from allocation.model import Cell, RoundLP
+from allocation.model import Cell, ElasticLP, RoundLP
 
 SOLVERS = ("highs", "cbc")
+
+
+Key = TypeVar("Key")
+
+
+class Indexed(Mapping[Key, float]):
+    """Solver values read by key through a fixed index: no dictionary built per solve."""
+
+    __slots__ = ("index", "numbers")
+
+    def __init__(self, index: Mapping[Key, int], values: Sequence[float]) -> None:
+        self.index = index
+        self.numbers = values
+
+    def __getitem__(self, key: Key) -> float:
+        return self.numbers[self.index[key]]
+
+    def __iter__(self) -> Iterator[Key]:
+        return iter(self.index)
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def items(self) -> ItemsView[Key, float]:
+        """Pairs in index order, without a lookup per key."""
+        return _IndexedItems(self)
+
+
+class _IndexedItems(ItemsView[Key, float]):
+    def __init__(self, indexed: Indexed[Key]) -> None:
+        super().__init__(indexed)
+        self.indexed = indexed
+
+    def __iter__(self) -> Iterator[tuple[Key, float]]:
+        numbers = self.indexed.numbers
+        return ((key, numbers[i]) for key, i in self.indexed.index.items())
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +74,8 @@ class RoundOutcome:
     ratios: Mapping[Cell, float]
     reduced_costs: Mapping[Cell, float]
     duals: Mapping[str, float]
+    bound_duals: Mapping[str, float] | None = None
+    """The duals of the rows other than deviation rows, when the solver keeps them apart."""
 
 
 def check_solver(name: str) -> str:
@@ -46,15 +85,20 @@ def check_solver(name: str) -> str:
     return name
 
 
-def solve_round(round_lp: RoundLP, solver: str, *, tight: bool = True) -> RoundOutcome:
+def solve_round(
+    round_lp: RoundLP, solver: str, *, tight: bool = True, budget: Budget = UNLIMITED
+) -> RoundOutcome:
     """Solve one round LP and read back values, reduced costs and duals.
 
-    ``tight`` asks for 1e-10 feasibility tolerances instead of the solver's defaults.
+    ``tight`` asks for 1e-10 feasibility tolerances instead of the solver's defaults; the
+    solver may take what is left of ``budget``.
     """
-    status = round_lp.lp.solve(_pulp_solver(solver, tight=tight))
+    limit = budget.lp_limit()
+    status = round_lp.lp.solve(_pulp_solver(solver, tight=tight, time_limit=limit))
     if status == pulp.LpStatusInfeasible:
         raise Infeasible(("the solver found that the bounds cannot all be met",))
     if status != pulp.LpStatusOptimal:
+        budget.check()
         raise SolverError(f"{solver} stopped with status {pulp.LpStatus[status]!r}")
     return RoundOutcome(
         level=_number(round_lp.level.varValue),
@@ -92,7 +136,7 @@ def _number(value: object) -> float:
 TIGHT_TOLERANCE = 1e-10
 
 
-def _pulp_solver(name: str, *, tight: bool) -> pulp.LpSolver:
+def _pulp_solver(name: str, *, tight: bool, time_limit: float | None = None) -> pulp.LpSolver:
     check_solver(name)
     if name == "highs":
         _swallow_highs_banner()
@@ -104,13 +148,43 @@ def _pulp_solver(name: str, *, tight: bool) -> pulp.LpSolver:
             if tight
             else {}
         )
-        return BulkHiGHS(msg=False, presolve="off", **tolerances)
+        threads = 1 if _one_thread else None
+        return BulkHiGHS(
+            msg=False, presolve="off", threads=threads, timeLimit=time_limit, **tolerances
+        )
     options = (
         [f"primalTolerance {TIGHT_TOLERANCE}", f"dualTolerance {TIGHT_TOLERANCE}"] if tight else []
     )
     return pulp.COIN_CMD(
-        path=pulp.PULP_CBC_CMD.pulp_cbc_path, msg=False, mip=False, options=options
+        path=pulp.PULP_CBC_CMD.pulp_cbc_path,
+        msg=False,
+        mip=False,
+        options=options,
+        timeLimit=time_limit,
+        timeMode="elapsed",
     )
+
+
+def new_highs(*, tight: bool) -> Any:
+    """A silent in-process HiGHS model without presolve, on one thread where it may.
+
+    One thread: the LPs are small and solved one after another, and HiGHS's thread pool
+    costs more per solve (about 80 microseconds) than it can win back on them. HiGHS keeps
+    one thread pool per process, though: if something else in the process started it with
+    more threads first, a one-thread model refuses to run, and ``run`` falls back.
+    """
+    import highspy
+
+    _swallow_highs_banner()
+    model = highspy.Highs()  # type: ignore[no-untyped-call]
+    model.setOptionValue("output_flag", False)
+    model.setOptionValue("presolve", "off")
+    if _one_thread:
+        model.setOptionValue("threads", 1)
+    if tight:
+        model.setOptionValue("primal_feasibility_tolerance", TIGHT_TOLERANCE)
+        model.setOptionValue("dual_feasibility_tolerance", TIGHT_TOLERANCE)
+    return model
 
 
 def hand_over(model: Any, lp: pulp.LpProblem, variables: list[pulp.LpVariable]) -> None:
@@ -157,19 +231,14 @@ class WarmRounds:
     """
 
     def __init__(self, round_lp: RoundLP, *, tight: bool) -> None:
-        import highspy
 
         _swallow_highs_banner()
-        self.model = highspy.Highs()  # type: ignore[no-untyped-call]
-        self.model.setOptionValue("output_flag", False)
-        self.model.setOptionValue("presolve", "off")
-        if tight:
-            self.model.setOptionValue("primal_feasibility_tolerance", TIGHT_TOLERANCE)
-            self.model.setOptionValue("dual_feasibility_tolerance", TIGHT_TOLERANCE)
+        self.model = new_highs(tight=tight)
         hand_over(self.model, round_lp.lp, round_lp.lp.variables())
         self.columns = {cell: var.index for cell, var in round_lp.ratios.items()}
         self.level_column = round_lp.level.index
         self.rows = {name: row.index for name, row in round_lp.rows.items()}
+        self.bound_rows = {n: i for n, i in self.rows.items() if not n.startswith("deviation_")}
 
     def hold(self, names: tuple[str, str], interval: tuple[float, float]) -> None:
         """Hold an item: its rows ``above`` and ``below`` drop z and bound it to ``interval``."""
@@ -182,11 +251,11 @@ class WarmRounds:
         self.model.changeRowBounds(above, -highspy.kHighsInf, high)
         self.model.changeRowBounds(below, low, highspy.kHighsInf)
 
-    def solve(self) -> RoundOutcome:
+    def solve(self, budget: Budget = UNLIMITED) -> RoundOutcome:
         """Run from the last basis and read the round back; infeasible raises ``Infeasible``."""
         import highspy
 
-        self.model.run()
+        _run_within(self.model, budget)
         status = self.model.getModelStatus()
         if status == highspy.HighsModelStatus.kInfeasible:
             raise Infeasible(("the solver found that the bounds cannot all be met",))
@@ -197,10 +266,147 @@ class WarmRounds:
         duals = list(solution.row_dual)
         return RoundOutcome(
             level=float(values[self.level_column]),
-            ratios={cell: float(values[i]) for cell, i in self.columns.items()},
-            reduced_costs={cell: float(costs[i]) for cell, i in self.columns.items()},
-            duals={name: float(duals[i]) for name, i in self.rows.items()},
+            ratios=Indexed(self.columns, values),
+            reduced_costs=Indexed(self.columns, costs),
+            duals=Indexed(self.rows, duals),
+            bound_duals=Indexed(self.bound_rows, duals),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class ElasticOutcome:
+    """One solve of the elastic LP: the ratio of every cell, the slack of every row."""
+
+    ratios: Sequence[float]
+    shortfalls: Sequence[float]
+    excesses: Sequence[float]
+
+
+class WarmElastic:
+    """The elastic LP on one HiGHS model: each solve only moves column bounds.
+
+    Handed over once; HiGHS restarts from its last basis, so a solve after a small change of
+    bounds costs a few pivots.
+    """
+
+    def __init__(self, elastic: ElasticLP, *, tight: bool) -> None:
+
+        _swallow_highs_banner()
+        self.model = new_highs(tight=tight)
+        hand_over(self.model, elastic.lp, elastic.lp.variables())
+        self.ratio_columns = [variable.index for variable in elastic.ratios]
+        self.shortfall_columns = [variable.index for variable in elastic.shortfalls]
+        self.excess_columns = [variable.index for variable in elastic.excesses]
+        ordered = [*self.ratio_columns, *self.shortfall_columns, *self.excess_columns]
+        self.slices: tuple[int, int] | None = None
+        if ordered == list(range(len(ordered))):
+            self.slices = (
+                len(self.ratio_columns),
+                len(self.ratio_columns) + len(self.shortfall_columns),
+            )
+
+    def solve(
+        self,
+        columns: Sequence[int],
+        low: Sequence[float],
+        high: Sequence[float],
+        *,
+        budget: Budget = UNLIMITED,
+    ) -> ElasticOutcome:
+        """Set the bounds of the given cells' ratios, solve, read ratios and slacks back."""
+        import highspy
+
+        if columns:
+            indices = [self.ratio_columns[column] for column in columns]
+            changed = self.model.changeColsBounds(len(indices), indices, list(low), list(high))
+            if changed != highspy.HighsStatus.kOk:
+                raise SolverError(f"highs refused the bounds of {len(indices)} columns")
+        _run_within(self.model, budget)
+        status = self.model.getModelStatus()
+        if status != highspy.HighsModelStatus.kOptimal:
+            raise SolverError(f"highs stopped with status {status.name}")
+        values = list(self.model.getSolution().col_value)
+        if self.slices is not None:
+            ratios, shortfalls = self.slices
+            return ElasticOutcome(
+                ratios=values[:ratios],
+                shortfalls=values[ratios:shortfalls],
+                excesses=values[shortfalls:],
+            )
+        return ElasticOutcome(
+            ratios=[values[i] for i in self.ratio_columns],
+            shortfalls=[values[i] for i in self.shortfall_columns],
+            excesses=[values[i] for i in self.excess_columns],
+        )
+
+
+class FreshElastic:
+    """The elastic LP solved by CBC through PuLP, the model written out afresh each solve."""
+
+    def __init__(self, elastic: ElasticLP, *, tight: bool) -> None:
+        self.elastic = elastic
+        self.tight = tight
+
+    def solve(
+        self,
+        columns: Sequence[int],
+        low: Sequence[float],
+        high: Sequence[float],
+        *,
+        budget: Budget = UNLIMITED,
+    ) -> ElasticOutcome:
+        """Set the bounds of the given cells' ratios, solve, read ratios and slacks back."""
+        for column, lower, upper in zip(columns, low, high, strict=True):
+            variable = self.elastic.ratios[column]
+            variable.lowBound, variable.upBound = lower, upper
+        solver = _pulp_solver("cbc", tight=self.tight, time_limit=budget.lp_limit())
+        status = self.elastic.lp.solve(solver)
+        if status != pulp.LpStatusOptimal:
+            budget.check()
+            raise SolverError(f"cbc stopped with status {pulp.LpStatus[status]!r}")
+        return ElasticOutcome(
+            ratios=[_number(v.varValue) for v in self.elastic.ratios],
+            shortfalls=[_number(v.varValue) for v in self.elastic.shortfalls],
+            excesses=[_number(v.varValue) for v in self.elastic.excesses],
+        )
+
+
+def elastic_solver(elastic: ElasticLP, solver: str, *, tight: bool) -> WarmElastic | FreshElastic:
+    """The elastic LP's solver: a warm HiGHS model, or CBC afresh each solve."""
+    check_solver(solver)
+    if solver == "highs":
+        return WarmElastic(elastic, tight=tight)
+    return FreshElastic(elastic, tight=tight)
+
+
+def _run_within(model: Any, budget: Budget) -> None:
+    """Run a HiGHS model with what is left of the budget as its time limit."""
+    import highspy
+
+    limit = budget.lp_limit()
+    model.setOptionValue("time_limit", highspy.kHighsInf if limit is None else limit)
+    run(model)
+    if model.getModelStatus() == highspy.HighsModelStatus.kTimeLimit:
+        raise budget.exceeded()
+
+
+_one_thread = True
+"""False once HiGHS's thread pool turned out to be started with more threads (see run)."""
+
+
+def run(model: Any) -> None:
+    """``model.run()``; if HiGHS refuses one thread (its pool was started with more by
+    something else in the process), run again with the pool as it is, and from then on
+    create models without asking for one thread."""
+    import highspy
+
+    global _one_thread
+    status = model.run()
+    refused = model.getModelStatus() == highspy.HighsModelStatus.kNotset
+    if status == highspy.HighsStatus.kError and refused:
+        _one_thread = False
+        model.setOptionValue("threads", 0)
+        model.run()
 
 
 class BulkHiGHS(pulp.HiGHS):  # type: ignore[misc]
@@ -216,7 +422,7 @@ class BulkHiGHS(pulp.HiGHS):  # type: ignore[misc]
         self.createAndConfigureSolver(lp)
         variables = lp.variables()
         hand_over(lp.solverModel, lp, variables)
-        self.callSolver(lp)
+        run(lp.solverModel)
         status, solution_status = self._read_back(lp, variables)
         lp.assignStatus(status, solution_status)
         return int(status)

@@ -160,6 +160,16 @@ def require_solving(*roles: Role):  # type: ignore[no-untyped-def]
     return _check
 
 
+async def presented_key(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> str | None:
+    """The key a request presents (``Authorization: Bearer`` or ``X-API-Key``), unchecked:
+    for routes that check it themselves in the one query they run (``app.published``)."""
+    return credentials.credentials if credentials else request.headers.get("x-api-key")
+
+
+PresentedKey = Annotated[str | None, Depends(presented_key)]
 Caller = Annotated[Principal, Depends(current_principal)]
 SolvingEditor = Annotated[Principal, Depends(require_solving(Role.ADMIN, Role.NEGOTIATOR))]
 """An editor starting a solve (run, comparison, plan, sweep): counted by the rate limit."""

@@ -8,6 +8,10 @@ costshare keys revoke PREFIX
 costshare keys list
 costshare openapi
 costshare allocate FILE.json [--format json|table] [--solver highs|cbc]
+costshare verify FILE... [--keys PUBLIC_KEYS.json] [--head HEAD.json] [--json]
+costshare verify-consistency KEPT_HEAD.json CONSISTENCY.json [--keys PUBLIC_KEYS.json]
+costshare signing-keys create|rotate|list|export
+costshare db grant-service-role NAME
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from app.db import get_engine
+from app.db import get_engine, session_for
 from app.settings import get_settings
 
 EXIT_USAGE = 2
@@ -106,6 +110,26 @@ def hand_over_first_key(plaintext: str, *, interactive: bool, key_file: Path) ->
     return f"An admin API key was created and written to {key_file} (readable by its owner only)"
 
 
+def prepare_log() -> list[str]:
+    """What `costshare serve` does for the signed log before serving: create the signing
+    keyring on first start, and log the history of a database migrated from before the log."""
+    from app.services import log, signing
+
+    said = []
+    created = signing.ensure_keyring()
+    if created is not None:
+        said.append(
+            f"A signing keyring was created in {signing.keyring_dir()}; its key {created} "
+            "signs the log (publish `costshare signing-keys export`)"
+        )
+    with session_for(writes=True) as session:
+        adopted = log.adopt_history(session)
+        session.commit()
+    if adopted:
+        said.append(f"{adopted} reports and publications made before the log were logged")
+    return said
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import logging
 
@@ -127,14 +151,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
             if issued is not None
             else None
         )
+    ledger = prepare_log()
     base = f"http://{args.host}:{args.port}"
     if interactive:
         print(message or "Admin key exists; `costshare keys create` makes more.")
+        for line in ledger:
+            print(line)
         print(f"Pages: {base}/ (sign in there with a key)")
         print(f"API docs: {base}/docs", flush=True)
     else:
         if message:
             log_event(log, message, key_file=str(settings.first_key_file))
+        for line in ledger:
+            log_event(log, line, signing_keys=str(settings.signing_keys))
         log_event(
             log, "serving", url=base, pages=f"{base}/", docs=f"{base}/docs", workers=args.workers
         )
@@ -157,6 +186,50 @@ def cmd_allocate(argv: Sequence[str]) -> int:
     return allocate_main(list(argv))
 
 
+def cmd_verify(args: argparse.Namespace) -> int:
+    from app.ledger import commands
+
+    return commands.verify(
+        args.files,
+        keys_file=args.keys,
+        head_file=args.head,
+        as_json=args.json,
+        keyring_dir=get_settings().signing_keys,
+        out=sys.stdout,
+        err=sys.stderr,
+    )
+
+
+def cmd_verify_consistency(args: argparse.Namespace) -> int:
+    from app.ledger import commands
+
+    return commands.verify_log_consistency(
+        args.kept,
+        args.proof,
+        keys_file=args.keys,
+        keyring_dir=get_settings().signing_keys,
+        out=sys.stdout,
+        err=sys.stderr,
+    )
+
+
+def cmd_signing_keys(args: argparse.Namespace) -> int:
+    from app.ledger import commands
+
+    directory = get_settings().signing_keys
+    return commands.signing_keys(args.action, directory=directory, out=sys.stdout, err=sys.stderr)
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    from app.privileges import grant_service_role
+
+    with get_engine().begin() as connection:
+        for statement in grant_service_role(connection, args.name):
+            print(statement)
+    print(f"{args.name} may read and append to the log tables, and nothing more there")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
         prog="costshare",
@@ -168,10 +241,12 @@ def parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser(
         "serve",
-        help="serve the API and the pages; creates the first admin key once",
+        help="serve the API and the pages; creates the first admin key and the signing "
+        "keyring once",
         description="Serve the API and the pages. On a database without an admin key, one "
         "is created: shown on a terminal, otherwise written to COSTSHARE_FIRST_KEY_FILE "
-        "(default var/first-admin-key, mode 0600) and never logged.",
+        "(default var/first-admin-key, mode 0600) and never logged. Without a signing "
+        "keyring in COSTSHARE_SIGNING_KEYS (default var/keys/), one is created.",
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (8000)")
@@ -211,6 +286,41 @@ def parser() -> argparse.ArgumentParser:
     revoke.add_argument("prefix", help="the 8 hex characters after cs_ in the key")
     actions.add_parser("list", help="list keys: prefix, role, ministry, state, label")
     keys.set_defaults(run=cmd_keys)
+
+    verify = commands.add_parser(
+        "verify", help="check exported reports offline: signatures, proofs, recomputation"
+    )
+    verify.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    verify.add_argument("--keys", type=Path, help="the published public keys (JSON)")
+    verify.add_argument("--head", type=Path, help="a signed tree head to check against")
+    verify.add_argument("--json", action="store_true", help="print one JSON document")
+    verify.set_defaults(run=cmd_verify)
+
+    consistency = commands.add_parser(
+        "verify-consistency",
+        help="check offline that the log extends a signed head you kept (with the answer of "
+        "GET /v1/audit/consistency?first=<its size>)",
+    )
+    consistency.add_argument("kept", type=Path, metavar="KEPT_HEAD", help="a head you kept")
+    consistency.add_argument(
+        "proof", type=Path, metavar="CONSISTENCY", help="the consistency proof, as served"
+    )
+    consistency.add_argument("--keys", type=Path, help="the published public keys (JSON)")
+    consistency.set_defaults(run=cmd_verify_consistency)
+
+    signing = commands.add_parser("signing-keys", help="the Ed25519 keys that sign the log")
+    signing.add_argument("action", choices=["create", "rotate", "list", "export"])
+    signing.set_defaults(run=cmd_signing_keys)
+
+    database = commands.add_parser("db", help="PostgreSQL roles: least privilege for the service")
+    db_actions = database.add_subparsers(dest="action", required=True, metavar="ACTION")
+    grant = db_actions.add_parser(
+        "grant-service-role",
+        help="let role NAME read and append to the log tables and nothing more there "
+        "(run as the owner, after each migration)",
+    )
+    grant.add_argument("name", help="the role the service connects as, e.g. costshare_service")
+    database.set_defaults(run=cmd_db)
     return root
 
 

@@ -6,6 +6,8 @@ ServiceError
 ├── Conflict            the request clashes with the stored state (e.g. editing an adopted set)
 ├── PreconditionFailed  an If-Match header names a revision that is no longer current
 ├── TooManyRequests     the key started too many solves; says when to retry
+├── LogContradiction    the stored log contradicts a signed head or a checkpoint
+├── Unavailable         the signing keyring or the checkpoint file cannot be used
 └── InvalidInput        a field of the request is wrong; names the field
 """
 
@@ -46,6 +48,17 @@ class TooManyRequests(ServiceError):
     def __init__(self, detail: str, *, retry_after: str) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
+
+
+class LogContradiction(ServiceError):
+    """Raised when the log the database holds contradicts what was signed (a signed head, a
+    checkpoint, an entry's signature): the service then refuses to extend it or to hand out
+    evidence for it, and says where to look (``GET /v1/audit/verify``)."""
+
+
+class Unavailable(ServiceError):
+    """Raised when the signing keyring or the checkpoint file cannot be used; an operator has
+    to act (create the keyring, fix a file's mode)."""
 
 
 class InvalidInput(ServiceError):

@@ -1,7 +1,7 @@
 """Field types shared by the request and response schemas: weights, codes, texts.
 
 Weights are JSON integers or decimal strings with at most six decimals, checked by the engine's
-own rule (``allocation.scenario.parse_weight``) so that a weight set and a scenario refuse the
+own rule (``allocation.values.parse_weight``) so that a weight set and a scenario refuse the
 same values with the same words, e.g. ``must be ≥ 0, got -1``.
 """
 
@@ -20,7 +20,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from allocation import scenario
+from allocation import values
 from allocation.errors import InvalidScenario
 from app.text import forbidden_character
 
@@ -30,7 +30,7 @@ def parse_weight(value: Any) -> Decimal:
     if isinstance(value, Decimal):
         value = format(value, "f")
     try:
-        return scenario.parse_weight(value, "weight")
+        return values.parse_weight(value, "weight")
     except InvalidScenario as exc:
         raise PydanticCustomError("invalid_value", exc.message) from exc
 
@@ -42,11 +42,11 @@ def weight_text(weight: Decimal) -> str:
 
 
 def weight_from_micros(micros: int) -> Decimal:
-    return (Decimal(micros) / Decimal(10**scenario.MAX_WEIGHT_PLACES)).normalize()
+    return (Decimal(micros) / Decimal(10**values.MAX_WEIGHT_PLACES)).normalize()
 
 
 def weight_to_micros(weight: Decimal) -> int:
-    return int(weight.scaleb(scenario.MAX_WEIGHT_PLACES))
+    return int(weight.scaleb(values.MAX_WEIGHT_PLACES))
 
 
 WEIGHT_PATTERN = r"^([0-9]{1,9}(\.[0-9]{1,6})?|1000000000(\.0{1,6})?)$"
@@ -81,7 +81,7 @@ PoolName = Annotated[
 ]
 Chapter = Annotated[
     str,
-    StringConstraints(pattern=r"^[IVXLC]{1,8}[A-Z]?$"),
+    StringConstraints(pattern=r"^[IVXLC]{1,7}[A-Z]?$"),
     Field(examples=["VI"], description="Budget chapter in Roman numerals (JenV: VI)."),
 ]
 
@@ -118,6 +118,15 @@ ShortText = Annotated[
     Field(json_schema_extra={"pattern": ONE_LINE_PATTERN}),
 ]
 """A name: one line, no control characters or bidirectional overrides, trimmed."""
+
+SetName = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=120),
+    AfterValidator(_one_line),
+    Field(json_schema_extra={"pattern": ONE_LINE_PATTERN}),
+]
+"""The name of a weight set or scenario: a short text of at most 120 characters, the width of
+its column (PostgreSQL refuses longer, SQLite would store it)."""
 TEXT_PARAMETER_PATTERN = f"^[^{_CONTROLS}]*$"
 """A text query parameter: no control character or bidi override."""
 

@@ -9,12 +9,21 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
-from app import __version__, problems, spec, web
+from app import __version__, problems, published, spec, web
 from app.auth import Unauthenticated
 from app.concurrency import RateLimiter
 from app.logs import configure_logging
 from app.middleware import BodyGuard, RequestContext, SecurityHeaders
-from app.routers import allocations, figures, health, ministries, scenarios, weight_sets
+from app.routers import (
+    allocations,
+    audit,
+    figures,
+    health,
+    ministries,
+    plans,
+    scenarios,
+    weight_sets,
+)
 from app.settings import get_settings
 
 DESCRIPTION = """
@@ -22,7 +31,7 @@ Splits the yearly cost of **Offlimits** (the Dutch centre against online child a
 ministries by mandate weights: a base amount plus a per-contact variable component, as the
 113 suicide-prevention line is funded. Amounts are decimal strings in euros with two decimals.
 
-Every route but `/health` needs an API key: `Authorization: Bearer cs_…`.
+Every route but `/health` and `/v1/audit/keys` needs an API key: `Authorization: Bearer cs_…`.
 Errors are `application/problem+json` (RFC 9457) and name the offending field.
 """
 
@@ -61,11 +70,17 @@ def create_app() -> FastAPI:
             {"name": "weight sets", "description": "Mandate weights, versioned and audited."},
             {"name": "scenarios", "description": "Stored allocation problems, versioned."},
             {"name": "allocations", "description": "Immutable, chained allocation reports."},
+            {"name": "plans", "description": "Multi-year plans, allocated and published at once."},
             {"name": "figures", "description": "Shares, comparisons and the budget table."},
-            {"name": "audit", "description": "Verification of the report chain."},
+            {
+                "name": "audit",
+                "description": "The signed log: public keys, signed heads, inclusion and "
+                "consistency proofs, and verification.",
+            },
             {"name": "health", "description": "Is the service up."},
         ],
     )
+    app.state.prepared = published.Prepared.empty()
     app.state.solve_rate = RateLimiter(
         per_minute=settings.solve_rate_per_minute, burst=settings.solve_burst
     )
@@ -98,6 +113,8 @@ def create_app() -> FastAPI:
     app.include_router(weight_sets.router)
     app.include_router(scenarios.router)
     app.include_router(allocations.router)
+    app.include_router(plans.router)
     app.include_router(figures.router)
+    app.include_router(audit.router)
     web.install(app)
     return app

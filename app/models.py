@@ -136,8 +136,9 @@ class Scenario(SQLModel, table=True):
 class AllocationReport(SQLModel, table=True):
     """One immutable allocation report; ``body`` is its canonical JSON, hashed into the chain.
 
-    ``id`` is the report's place in the chain (1, 2, 3, …), assigned under the chain lock, so a
-    gap or a reordering is visible. Database triggers refuse UPDATE and DELETE.
+    ``id`` is the report's place in the chain (1, 2, 3, …), assigned under the log's lock, so a
+    gap or a reordering is visible. Database triggers refuse UPDATE and DELETE; the signed log
+    (:class:`LogEntry`) holds its id and hash.
     """
 
     __tablename__ = "allocation_report"
@@ -155,16 +156,28 @@ class AllocationReport(SQLModel, table=True):
     created_at: datetime = _ts()
     idempotency_scope: str | None = Field(default=None, sa_type=String(300), unique=True)
     request_fingerprint: str | None = Field(default=None, sa_type=String(80))
+    plan_id: int | None = Field(default=None, foreign_key="plan.id", sa_type=Integer, index=True)
 
 
-class ReportChain(SQLModel, table=True):
-    """The head of the report chain: one row, locked by every append."""
+class Plan(SQLModel, table=True):
+    """A multi-year plan: one chained report per projected year, made in one act.
 
-    __tablename__ = "report_chain"
+    ``plan_hash`` is the SHA-256 of the plan's canonical JSON (its input hash, rule and each
+    year's report hash), so the plan is as tamper-evident as its reports. Append-only.
+    """
 
-    id: int = Field(default=1, primary_key=True, sa_type=Integer)
-    length: int = Field(default=0, sa_type=Integer, nullable=False)
-    head_hash: str | None = Field(default=None, sa_type=String(80))
+    __tablename__ = "plan"
+
+    id: int = Field(primary_key=True, sa_type=Integer, sa_column_kwargs={"autoincrement": False})
+    first_year: int = Field(sa_type=Integer, nullable=False)
+    last_year: int = Field(sa_type=Integer, nullable=False)
+    rule: str = Field(sa_type=String(16), nullable=False)
+    scenario_id: int | None = Field(default=None, foreign_key="scenario.id", sa_type=Integer)
+    input_hash: str = Field(sa_type=String(80), nullable=False)
+    plan_hash: str = Field(sa_type=String(80), nullable=False, unique=True)
+    body: str = Field(sa_type=Text, nullable=False)
+    created_by: str = Field(sa_type=String(64), nullable=False)
+    created_at: datetime = _ts()
 
 
 class Publication(SQLModel, table=True):
@@ -202,3 +215,53 @@ class WebSession(SQLModel, table=True):
     csrf_token: str = Field(sa_type=String(64), nullable=False)
     created_at: datetime = _ts()
     expires_at: datetime = Field(sa_type=UtcDateTime, nullable=False, index=True)
+    plan_id: int | None = Field(default=None, foreign_key="plan.id", sa_type=Integer)
+
+
+class LogEntry(SQLModel, table=True):
+    """One leaf of the signed log: a report or a publication, as the entry that was signed.
+
+    ``entry`` is the entry's canonical JSON (the leaf's data, ``app.ledger.entries``);
+    ``leaf_hash`` its RFC 6962 leaf hash in hex, stored so that roots and proofs are computed
+    without re-reading entries; ``signature`` the Ed25519 signature (base64) by ``key_id``.
+    ``leaf_index`` is the position in the log (0, 1, 2, …), assigned under the log's lock.
+    Exactly one of ``report_id`` (a report entry) and ``publication_id`` is set.
+    Append-only.
+    """
+
+    __tablename__ = "log_entry"
+
+    leaf_index: int = Field(
+        primary_key=True, sa_type=Integer, sa_column_kwargs={"autoincrement": False}
+    )
+    kind: str = Field(sa_type=String(16), nullable=False)
+    report_id: int | None = Field(
+        default=None, foreign_key="allocation_report.id", sa_type=Integer, unique=True
+    )
+    publication_id: int | None = Field(
+        default=None, foreign_key="publication.id", sa_type=Integer, unique=True
+    )
+    entry: str = Field(sa_type=Text, nullable=False)
+    leaf_hash: str = Field(sa_type=String(64), nullable=False)
+    key_id: str = Field(sa_type=String(40), nullable=False)
+    signature: str = Field(sa_type=String(100), nullable=False)
+    created_at: datetime = _ts()
+
+
+class TreeHeadRecord(SQLModel, table=True):
+    """A signed tree head of the log: its size, root, the signed time text and the signature.
+
+    One per appending transaction, so ``tree_size`` is unique and grows; every head is also
+    appended to the checkpoint file outside the database once its transaction committed.
+    Append-only.
+    """
+
+    __tablename__ = "tree_head"
+
+    tree_size: int = Field(
+        primary_key=True, sa_type=Integer, sa_column_kwargs={"autoincrement": False}
+    )
+    root_hash: str = Field(sa_type=String(64), nullable=False)
+    signed_at: str = Field(sa_type=String(32), nullable=False)
+    key_id: str = Field(sa_type=String(40), nullable=False)
+    signature: str = Field(sa_type=String(100), nullable=False)

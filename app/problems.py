@@ -20,7 +20,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from allocation.errors import AllocationError
+from allocation.errors import AllocationError, BudgetExceeded
 from app import errors
 
 PROBLEM_JSON = "application/problem+json"
@@ -80,6 +80,8 @@ _SERVICE_STATUS: dict[type[errors.ServiceError], tuple[int, str]] = {
     errors.PreconditionRequired: (428, "if-match-required"),
     errors.InvalidInput: (422, "invalid-input"),
     errors.TooManyRequests: (429, "too-many-requests"),
+    errors.LogContradiction: (409, "log-contradiction"),
+    errors.Unavailable: (503, "signing-unavailable"),
 }
 
 
@@ -186,6 +188,14 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(AllocationError)
     async def _engine(request: Request, exc: AllocationError) -> JSONResponse:
         log.warning("engine refused: %s", type(exc).__name__)
+        if isinstance(exc, BudgetExceeded):
+            return problem_response(
+                request,
+                status=422,
+                detail=f"too large for the solve budget: {exc}; make the problem smaller "
+                "(fewer ministries, pools or years), nothing was stored",
+                slug="too-large",
+            )
         return problem_response(
             request,
             status=422,

@@ -9,7 +9,8 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from app import spec
-from app.fields import Chapter, LongText, MinistryCode, PoolName, ShortText, Weight
+from app.fields import Chapter, LongText, MinistryCode, PoolName, SetName, ShortText, Weight
+from app.log_schemas import SignedHeadOut
 from app.spec import EXCLUSIVE, SCENARIO_DOCUMENT
 
 MAX_ID = spec.MAX_ID
@@ -72,7 +73,7 @@ class WeightSetCreate(Strict):
     """A new weight set (version 1, draft). Weights per ministry apply to every pool unless
     ``pool_weights`` gives a pool its own weights."""
 
-    name: ShortText = Field(examples=["Mandaatverdeling 2027"])
+    name: SetName = Field(examples=["Mandaatverdeling 2027"])
     description: LongText = ""
     weights: dict[MinistryCode, Weight] = Field(
         min_length=1, max_length=200, examples=[WEIGHTS_EXAMPLE]
@@ -174,7 +175,7 @@ class ScenarioCreate(Strict):
     """A scenario: the engine's document (see docs/scenario.md). Instead of ``weights`` it may
     name a stored weight set: ``"weight_set": {"id": 1}``."""
 
-    name: ShortText = Field(examples=["Offlimits 2027, mandate weights"])
+    name: SetName = Field(examples=["Offlimits 2027, mandate weights"])
     description: LongText = ""
     document: dict[str, Any] = Field(
         examples=[SCENARIO_EXAMPLE], json_schema_extra={SCENARIO_DOCUMENT: True}
@@ -260,6 +261,7 @@ class Publication(BaseModel):
         default=None,
         description="True when it was published knowing its weights are not adopted.",
     )
+    plan_id: int | None = Field(default=None, description="The plan it was published with.")
 
 
 class PublishRequest(Strict):
@@ -306,6 +308,12 @@ class AllocationReportOut(BaseModel):
     warnings: list[str] = Field(default_factory=list)
     weights_source: WeightsSource | None = None
     publication: Publication
+    signed_head: SignedHeadOut | None = Field(
+        default=None,
+        description="In answers that appended to the signed log (a run, a publication): the "
+        "signed head that covers the new entry. Keep it: a later head must be consistent "
+        "with it (GET /v1/audit/consistency).",
+    )
 
 
 class AllocationList(BaseModel):
@@ -319,19 +327,20 @@ class ReportVerification(BaseModel):
     id: int
     valid: bool
     checks: dict[str, bool] = Field(
-        examples=[{"report_hash": True, "prev_hash": True, "input_hash": True, "result": True}]
+        examples=[
+            {
+                "report_hash": True,
+                "prev_hash": True,
+                "entry_signature": True,
+                "inclusion": True,
+                "weight_set_history": True,
+                "scenario_weights": True,
+                "input_hash": True,
+                "result": True,
+            }
+        ]
     )
     problems: list[str]
-
-
-class ChainVerification(BaseModel):
-    valid: bool
-    length: int
-    checked: int
-    head_hash: str | None
-    first_broken: dict[str, Any] | None = Field(
-        examples=[{"id": 7, "reason": "its body does not hash to its report_hash"}]
-    )
 
 
 class PublicationOut(BaseModel):
@@ -342,6 +351,8 @@ class PublicationOut(BaseModel):
     actor: str
     at: datetime
     acknowledged_unadopted_weights: bool
+    plan_id: int | None = None
+    leaf_index: int = Field(description="Its entry's position in the signed log.")
 
 
 class PublicationList(BaseModel):
@@ -355,6 +366,13 @@ class ReportLink(BaseModel):
     id: int
     report_hash: str
     href: str = Field(examples=["/v1/allocations/3"])
+
+
+class ShareToday(BaseModel):
+    pays_today: str = Field(examples=["3650000.00"])
+    change: str | None = Field(examples=["-2799680.41"])
+    change_pct: str | None = Field(examples=["-76.70"])
+    gap: str = Field(description="The year's need minus all of today's funding streams.")
 
 
 class ShareOut(BaseModel):
@@ -378,15 +396,47 @@ class ShareOut(BaseModel):
     weights_source: WeightsSource | None = None
     warnings: list[str] = Field(default_factory=list)
     publication: Publication
+    today: ShareToday | None = Field(
+        default=None, description="Where the scenario states today's funding streams."
+    )
+
+
+class Variant(Strict):
+    """A named scenario for side-by-side comparison: stored or inline, one of the two."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={EXCLUSIVE: ["scenario_id", "scenario"]}
+    )
+
+    name: ShortText = Field(examples=["BZK stops after 2027"])
+    scenario_id: StrictInt | None = Field(default=None, ge=1, le=MAX_ID)
+    scenario: dict[str, Any] | None = Field(
+        default=None, json_schema_extra={SCENARIO_DOCUMENT: True}
+    )
 
 
 class ComparisonCreate(Strict):
-    """Compare one scenario under several rules, or two stored reports (``report_ids``):
-    exactly one of ``scenario_id``, ``scenario`` and ``report_ids``."""
+    """Compare one scenario under several rules, named scenario variants under one rule
+    (``variants``), or two stored reports (``report_ids``): exactly one of ``scenario_id``,
+    ``scenario``, ``variants`` and ``report_ids``. Where the scenario states today's funding,
+    a ``status_quo`` column comes first and is the baseline of the differences."""
 
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={EXCLUSIVE: ["scenario_id", "scenario", "report_ids"]},
+        json_schema_extra={EXCLUSIVE: ["scenario_id", "scenario", "variants", "report_ids"]},
+    )
+
+    year: StrictInt | None = Field(
+        default=None,
+        ge=2000,
+        le=2100,
+        description="A year of the scenario's projection (default: its first year).",
+    )
+    variants: list[Variant] | None = Field(
+        default=None,
+        min_length=2,
+        max_length=6,
+        description="Scenarios side by side under the first of `rules` (default constrained).",
     )
 
     scenario_id: StrictInt | None = Field(default=None, ge=1, le=MAX_ID)
@@ -449,3 +499,174 @@ class BudgetTable(BaseModel):
     reports: dict[str, int]
     rows: list[BudgetRow]
     totals: dict[str, int | None]
+
+
+# ---------------------------------------------------------------- plans
+
+
+PLAN_EXAMPLE: dict[str, Any] = {
+    **SCENARIO_EXAMPLE,
+    "constraints": {"max_share": "0.40"},
+    "projection": {
+        "years": 5,
+        "contact_growth": "0.30",
+        "terms": [{"from": 2027, "until": 2027, "fixed": {"BZK": "500000.00"}}],
+    },
+    "funding": [
+        {"name": "JenV subsidy after the cut", "ministry": "JenV", "amount": "3650000.00"},
+        {"name": "BZK incidental", "ministry": "BZK", "amount": "500000.00", "until": 2027},
+    ],
+}
+
+
+class PlanCreate(Strict):
+    """Allocate every year of a scenario's projection in one act: a stored scenario
+    (``scenario_id``) or an inline ``scenario``, exactly one of the two."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            EXCLUSIVE: ["scenario_id", "scenario"],
+            "examples": [{"scenario_id": 2}, {"scenario": PLAN_EXAMPLE, "rule": "constrained"}],
+        },
+    )
+
+    scenario_id: StrictInt | None = Field(default=None, ge=1, le=MAX_ID, examples=[2])
+    scenario: dict[str, Any] | None = Field(
+        default=None, json_schema_extra={SCENARIO_DOCUMENT: True}
+    )
+    rule: Rule | None = Field(default=None, description="Overrides the scenario's rule.")
+    solver: Solver = Solver.HIGHS
+
+
+class PlanLine(BaseModel):
+    """One ministry in one plan year: what it pays under the rule and, where the scenario
+    states today's funding, what it pays today and the change."""
+
+    ministry: str
+    total: str | None = Field(examples=["850319.59"])
+    today: str | None = None
+    change: str | None = None
+    change_pct: str | None = None
+
+
+class PlanYear(BaseModel):
+    year: int
+    report_id: int
+    report_hash: str
+    href: str = Field(examples=["/v1/allocations/7"])
+    status: str
+    total: str = Field(description="What the ministries split.")
+    need: str | None = Field(default=None, description="The year's cost before external money.")
+    external: str | None = None
+    current: str | None = Field(default=None, description="Today's funding streams together.")
+    gap: str | None = Field(default=None, description="Need minus today's streams.")
+    gap_pct: str | None = None
+    lines: list[PlanLine]
+    problems: list[str]
+    warnings: list[str]
+    publication: Publication
+
+
+class PlanOut(BaseModel):
+    """A multi-year plan: one chained report per year, tied by the plan hash."""
+
+    id: int
+    plan_hash: str
+    rule: str
+    first_year: int
+    last_year: int
+    input_hash: str
+    scenario_ref: dict[str, Any] | None
+    created_at: str
+    created_by: str
+    state: str = Field(examples=["unpublished", "published", "partly published", "superseded"])
+    weights_source: WeightsSource | None = None
+    years: list[PlanYear]
+    signed_head: SignedHeadOut | None = Field(
+        default=None,
+        description="In answers that appended to the signed log: the head covering them.",
+    )
+
+
+class PlanList(BaseModel):
+    items: list[PlanOut]
+    total: int
+    limit: int
+    offset: int
+
+
+# ---------------------------------------------------------------- sweeps
+
+
+class SweepAxis(Strict):
+    """One varied input. ``channel_growth`` and ``rate`` name a ``channel``; ``weight`` and
+    ``fixed`` (a fixed contribution in euros) name a ``ministry``."""
+
+    parameter: str = Field(
+        pattern="^(channel_growth|rate|weight|fixed)$", examples=["channel_growth"]
+    )
+    channel: PoolName | None = None
+    ministry: MinistryCode | None = None
+    values: list[Annotated[str, Field(pattern=r"^-?[0-9]{1,13}(\.[0-9]{1,6})?$")] | StrictInt] = (
+        Field(min_length=1, max_length=10, examples=[["0.20", "0.30", "0.40"]])
+    )
+
+
+class SweepCreate(Strict):
+    """Vary one or two inputs of a scenario over a grid; every point allocates every year.
+    Nothing is stored. At most 10 values an axis and 100 allocations (points × years)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            EXCLUSIVE: ["scenario_id", "scenario"],
+            "examples": [
+                {
+                    "scenario_id": 2,
+                    "vary": [
+                        {
+                            "parameter": "channel_growth",
+                            "channel": "hulplijn",
+                            "values": ["0.20", "0.30", "0.40"],
+                        }
+                    ],
+                }
+            ],
+        },
+    )
+
+    scenario_id: StrictInt | None = Field(default=None, ge=1, le=MAX_ID, examples=[2])
+    scenario: dict[str, Any] | None = Field(
+        default=None, json_schema_extra={SCENARIO_DOCUMENT: True}
+    )
+    rule: Rule | None = None
+    solver: Solver = Solver.HIGHS
+    vary: list[SweepAxis] = Field(min_length=1, max_length=2)
+
+
+class SweepYear(BaseModel):
+    year: int
+    status: str
+    total: str
+    gap: str | None
+    ministries: dict[str, str]
+    problems: list[str]
+
+
+class SweepPoint(BaseModel):
+    values: dict[str, str] = Field(examples=[{"channel_growth hulplijn": "0.2"}])
+    years: list[SweepYear]
+
+
+class SweepRange(BaseModel):
+    min: str
+    max: str
+
+
+class SweepOut(BaseModel):
+    axes: list[dict[str, Any]]
+    points: list[SweepPoint]
+    ranges: dict[str, dict[str, SweepRange]] = Field(
+        description="Per ministry and year, the smallest and largest amount over the grid."
+    )

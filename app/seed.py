@@ -71,9 +71,8 @@ def _seed_weight_set(session: Session, data: dict[str, Any], result: SeedResult)
 
 
 def _seed_scenario(
-    session: Session, data: dict[str, Any], weight_set_id: int, result: SeedResult
+    session: Session, spec: dict[str, Any], weight_set_id: int, result: SeedResult
 ) -> None:
-    spec = data["scenario"]
     if scenario_repo.family(session, spec["name"]):
         return
     document = {**spec["document"], "weight_set": {"id": weight_set_id}}
@@ -90,11 +89,13 @@ def _seed_scenario(
 
 
 def seed(session: Session) -> SeedResult:
-    """Add the six ministries, the placeholder weight set and the 2027 scenario if missing."""
+    """Add the six ministries, the placeholder weight set, the 2027 scenario and the 2027-2031
+    plan scenario, each if missing."""
     data = default_data()
     result = SeedResult()
     _seed_ministries(session, data, result)
     weight_set_id = _seed_weight_set(session, data, result)
-    _seed_scenario(session, data, weight_set_id, result)
+    for key in ("scenario", "plan_scenario"):
+        _seed_scenario(session, data[key], weight_set_id, result)
     session.flush()
     return result

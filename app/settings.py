@@ -13,6 +13,8 @@ from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SQLITE_PATH = Path("var") / "costshare.sqlite3"
+DEFAULT_SIGNING_KEYS = Path("var") / "keys"
+DEFAULT_CHECKPOINT_FILE = Path("var") / "checkpoints.jsonl"
 
 
 class Settings(BaseSettings):
@@ -61,6 +63,14 @@ class Settings(BaseSettings):
         default=Path("var") / "first-admin-key",
         description="Where `costshare serve` writes the first admin key when its output is not "
         "a terminal (a container's log must never hold a key); readable by its owner only.",
+    )
+    signing_keys: Path = Field(
+        default=DEFAULT_SIGNING_KEYS,
+        description="Folder of the Ed25519 signing keyring (0700); never inside the database.",
+    )
+    checkpoint_file: Path = Field(
+        default=DEFAULT_CHECKPOINT_FILE,
+        description="File to which every signed tree head is appended, one JSON line each.",
     )
 
 

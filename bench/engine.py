@@ -1,31 +1,41 @@
 """Benchmark the allocation engine: allocate() end to end with the constrained rule.
 
-Run: ``python bench/engine.py`` (``--quick`` for fewer runs). Prints a Markdown table of the
-median and 95th-percentile wall time per size and solver. Not a test: nothing is asserted.
+Run: ``python bench/engine.py`` (``--quick`` for fewer runs). Prints, in one run, Markdown
+tables of
 
-Scenarios are random but seeded: weights 1–9 (a channel leaves out about a fifth of the
-ministries), a base of €1–10 million, channels of €10,000–€1 million, a max_share cap, and a
-floor and a ceiling on a few ministries drawn around their targets so that every scenario is
-feasible and some bounds bind.
+* ``allocate()`` against bare highspy solving the leximin's LPs (``bench/bare.py``) on the
+  same scenarios: medians and 99th percentiles, and their ratio;
+* 200 ministries × 20 pools, five seeds;
+* the growth in ministries at 20 pools (25, 50, 100, 200) and its fitted exponent;
+* CBC for comparison.
+
+Not a test: nothing is asserted. Scenarios are random but seeded: weights 1–9 (a channel
+leaves out about a fifth of the ministries), a base of €1–10 million, channels of
+€10,000–€1 million, a max_share cap, and a floor and a ceiling on a few ministries drawn
+around their targets so that every scenario is feasible and some bounds bind.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import random
 import statistics
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from allocation import allocate, parse_scenario  # noqa: E402
+from allocation.model import build_problem  # noqa: E402
 from allocation.scenario import Scenario  # noqa: E402
+from bench.bare import bare_leximin  # noqa: E402
 
-SIZES = [(6, 4), *((m, p) for m in (12, 50, 200) for p in (1, 4, 20))]
+COMPARED = [(6, 4), (12, 4), (50, 4), (12, 20), (50, 20), (200, 4)]
+GROWTH = [25, 50, 100, 200]
 
 
 def scenario(ministries: int, pools: int, seed: int) -> Scenario:
@@ -66,48 +76,133 @@ def scenario(ministries: int, pools: int, seed: int) -> Scenario:
     return parse_scenario(document)
 
 
+CLOCK = time.perf_counter
+
+
+def seconds(call: Callable[[], object]) -> float:
+    start = CLOCK()
+    call()
+    return CLOCK() - start
+
+
 def timings(ministries: int, pools: int, *, solver: str, runs: int) -> list[float]:
     """Seconds per allocate() call over ``runs`` distinct scenarios (after a small warm-up)."""
     allocate(scenario(6, 4, seed=0), solver=solver)
-    seconds = []
+    found = []
     for seed in range(1, runs + 1):
         case = scenario(ministries, pools, seed)
-        start = time.perf_counter()
-        report = allocate(case, solver=solver)
-        seconds.append(time.perf_counter() - start)
-        if report.status != "optimal":
-            raise SystemExit(f"unexpected status {report.status} for seed {seed}")
-    return seconds
+        found.append(seconds(lambda case=case: _optimal(case, solver)))
+    return found
+
+
+def _optimal(case: Scenario, solver: str) -> None:
+    report = allocate(case, solver=solver)
+    if report.status != "optimal":
+        raise SystemExit(f"unexpected status {report.status}")
+
+
+def side_by_side(ministries: int, pools: int, *, runs: int) -> tuple[list[float], list[float]]:
+    """allocate() and bare highspy on the same scenarios, alternating to share the noise."""
+    allocate(scenario(6, 4, seed=0))
+    bare_leximin(build_problem(scenario(6, 4, seed=0)))
+    engine, bare = [], []
+    for seed in range(1, runs + 1):
+        case = scenario(ministries, pools, seed)
+        problem = build_problem(case)
+        engine.append(seconds(lambda case=case: _optimal(case, "highs")))
+        bare.append(seconds(lambda problem=problem: bare_leximin(problem)))
+    return engine, bare
 
 
 def percentile(values: Sequence[float], share: float) -> float:
     """The nearest-rank percentile."""
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(share * len(ordered)) - 1))]
 
 
-def runs_for(ministries: int, pools: int, solver: str, quick: bool) -> int:
+def runs_for(ministries: int, pools: int, quick: bool) -> int:
     cells = ministries * pools
-    runs = 200 if cells <= 30 else 40 if cells <= 250 else 10 if cells <= 1000 else 2
-    if solver == "cbc":
-        runs = max(3, runs // 4)
-    return max(1, runs // 4) if quick else runs
+    runs = 200 if cells <= 30 else 40 if cells <= 250 else 10 if cells <= 1000 else 3
+    return max(3, runs // 4) if quick else runs
+
+
+def growth_exponent(sizes: Sequence[int], medians: Sequence[float]) -> float:
+    """The least-squares slope of log(time) against log(ministries)."""
+    xs = [math.log(size) for size in sizes]
+    ys = [math.log(value) for value in medians]
+    mean_x, mean_y = statistics.fmean(xs), statistics.fmean(ys)
+    return sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / sum(
+        (x - mean_x) ** 2 for x in xs
+    )
+
+
+def ms(value: float) -> str:
+    return f"{value * 1000:,.1f}" if value < 10 else f"{value * 1000:,.0f}"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer runs per size")
+    parser.add_argument(
+        "--cpu",
+        action="store_true",
+        help="time this process's CPU instead of the wall clock (steadier on a busy machine)",
+    )
     args = parser.parse_args(argv)
-    rows = [("highs", m, p) for m, p in SIZES] + [("cbc", 6, 4), ("cbc", 12, 4)]
-    print("| ministries × pools | solver | runs | median (ms) | p95 (ms) |")
-    print("|---|---|---:|---:|---:|")
-    for solver, ministries, pools in rows:
-        runs = runs_for(ministries, pools, solver, args.quick)
-        seconds = timings(ministries, pools, solver=solver, runs=runs)
-        median = statistics.median(seconds) * 1000
-        p95 = percentile(seconds, 0.95) * 1000
-        row = f"| {ministries} × {pools} | {solver} | {runs} | {median:.1f} | {p95:.1f} |"
-        print(row, flush=True)
+    global CLOCK
+    if args.cpu:
+        CLOCK = time.process_time
+    print(f"clock: {'process CPU time' if args.cpu else 'wall'}\n")
+
+    print("allocate() against bare highspy solving the leximin's LPs (bench/bare.py)\n")
+    print("| ministries × pools | runs | allocate median | p99 | bare median | p99 | ratio |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for ministries, pools in COMPARED:
+        runs = runs_for(ministries, pools, args.quick)
+        engine, bare = side_by_side(ministries, pools, runs=runs)
+        ratio = statistics.median(engine) / statistics.median(bare)
+        print(
+            f"| {ministries} × {pools} | {runs} | {ms(statistics.median(engine))} ms "
+            f"| {ms(percentile(engine, 0.99))} ms | {ms(statistics.median(bare))} ms "
+            f"| {ms(percentile(bare, 0.99))} ms | {ratio:.2f} |",
+            flush=True,
+        )
+
+    print("\n200 ministries × 20 pools, five seeds\n")
+    print("| seed | allocate |")
+    print("|---:|---:|")
+    five = [
+        seconds(lambda seed=seed: _optimal(scenario(200, 20, seed), "highs"))
+        for seed in range(1, 6)
+    ]
+    for seed, value in enumerate(five, start=1):
+        print(f"| {seed} | {value:.2f} s |", flush=True)
+    print(f"| median | {statistics.median(five):.2f} s |")
+    print(f"| worst | {max(five):.2f} s |")
+
+    print("\nGrowth in ministries at 20 pools\n")
+    print("| ministries | runs | median |")
+    print("|---:|---:|---:|")
+    medians = []
+    for ministries in GROWTH:
+        runs = 3 if ministries >= 100 else 5
+        values = timings(ministries, 20, solver="highs", runs=runs)
+        medians.append(statistics.median(values))
+        print(f"| {ministries} | {runs} | {ms(medians[-1])} ms |", flush=True)
+    print(f"\nfitted exponent: time ∝ ministries^{growth_exponent(GROWTH, medians):.2f}")
+
+    print("\nCBC (wall clock: the solver runs in a process of its own)\n")
+    CLOCK = time.perf_counter
+    print("| ministries × pools | runs | median | p99 |")
+    print("|---|---:|---:|---:|")
+    for ministries, pools in ((6, 4), (12, 4)):
+        runs = 12 if args.quick else 50
+        values = timings(ministries, pools, solver="cbc", runs=runs)
+        print(
+            f"| {ministries} × {pools} | {runs} | {ms(statistics.median(values))} ms "
+            f"| {ms(percentile(values, 0.99))} ms |",
+            flush=True,
+        )
     return 0
 
 

@@ -1,5 +1,7 @@
-"""A bounded load generator: N concurrent clients on loopback for D seconds, mixing reads of
-shares and budget tables with allocation runs. Stops by itself; counts every outcome.
+"""A bounded load generator: N keep-alive connections on loopback for D seconds, mixing reads
+of shares and budget tables with allocation runs. Raw sockets (bench/rawload.py), so the client
+does not saturate a core of its own before the server does. Stops by itself; counts every
+outcome.
 
     python bench/load.py --clients 50 --seconds 60          (see bench/load.py)
 """
@@ -7,12 +9,16 @@ shares and budget tables with allocation runs. Stops by itself; counts every out
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
 
-import httpx
+from bench.rawload import read_response, request_bytes
 
 READ_SHARE, READ_TABLE, RUN = "share", "budget-table", "allocation"
 
@@ -50,50 +56,54 @@ class LoadResult:
         }
 
 
+Chooser = Callable[[random.Random], tuple[str, str, str, str, dict[str, Any] | None]]
+
+
+def mix(keys: dict[str, str], *, run_share: float) -> Chooser:
+    """What a client sends next: a run, a share read or a budget-table read."""
+
+    def choose(rng: random.Random) -> tuple[str, str, str, str, dict[str, Any] | None]:
+        roll = rng.random()
+        if roll < run_share:
+            rule = rng.choice(["constrained", "equal", "proportional"])
+            body = {"scenario_id": 1, "rule": rule}
+            return RUN, "POST", "/v1/allocations", keys["negotiator"], body
+        if roll < run_share + (1 - run_share) / 2:
+            return READ_SHARE, "GET", "/v1/ministries/JenV/share?year=2027", keys["finance"], None
+        return READ_TABLE, "GET", "/v1/budget-table?from=2027&to=2031", keys["reader"], None
+
+    return choose
+
+
 async def _client(
-    http: httpx.AsyncClient,
+    host: str,
+    port: int,
     *,
-    keys: dict[str, str],
+    choose: Chooser,
     until: float,
     result: LoadResult,
     rng: random.Random,
-    run_share: float,
 ) -> None:
-    while time.monotonic() < until:
-        roll = rng.random()
-        if roll < run_share:
-            kind, method, path, key = RUN, "POST", "/v1/allocations", keys["negotiator"]
-            body = {"scenario_id": 1, "rule": rng.choice(["constrained", "equal", "proportional"])}
-        elif roll < run_share + (1 - run_share) / 2:
-            kind, method, path, key = (
-                READ_SHARE,
-                "GET",
-                "/v1/ministries/JenV/share?year=2027",
-                keys["finance"],
-            )
-            body = None
-        else:
-            kind, method, path, key = (
-                READ_TABLE,
-                "GET",
-                "/v1/budget-table?from=2027&to=2031",
-                keys["reader"],
-            )
-            body = None
-        started = time.perf_counter()
-        try:
-            response = await http.request(
-                method, path, json=body, headers={"Authorization": f"Bearer {key}"}
-            )
-        except httpx.HTTPError as exc:
-            result.errors.append(f"{kind}: {type(exc).__name__}")
-            continue
-        result.latencies.setdefault(kind, []).append(time.perf_counter() - started)
-        expected = 201 if kind == RUN else 200
-        if response.status_code != expected:
-            result.errors.append(f"{kind}: HTTP {response.status_code} {response.text[:200]}")
-        elif kind == RUN:
-            result.created_ids.append(response.json()["id"])
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        while time.monotonic() < until:
+            kind, method, path, key, body = choose(rng)
+            payload = json.dumps(body).encode() if body is not None else b""
+            headers = {"Authorization": f"Bearer {key}"}
+            started = time.perf_counter()
+            writer.write(request_bytes(method, path, f"{host}:{port}", headers, payload))
+            await writer.drain()
+            status, answer = await asyncio.wait_for(read_response(reader), timeout=60)
+            result.latencies.setdefault(kind, []).append(time.perf_counter() - started)
+            expected = 201 if kind == RUN else 200
+            if status != expected:
+                result.errors.append(f"{kind}: HTTP {status} {answer[:200]!r}")
+            elif kind == RUN:
+                result.created_ids.append(json.loads(answer)["id"])
+    except (ConnectionError, asyncio.IncompleteReadError, TimeoutError, ValueError) as exc:
+        result.errors.append(f"connection: {type(exc).__name__}")
+    finally:
+        writer.close()
 
 
 async def _load(
@@ -101,21 +111,21 @@ async def _load(
 ) -> LoadResult:
     result = LoadResult(seconds=seconds)
     until = time.monotonic() + seconds
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as http:
-        await asyncio.gather(
-            *(
-                _client(
-                    http,
-                    keys=keys,
-                    until=until,
-                    result=result,
-                    rng=random.Random(seed + i),
-                    run_share=run_share,
-                )
-                for i in range(clients)
+    parts = urlsplit(base)
+    choose = mix(keys, run_share=run_share)
+    await asyncio.gather(
+        *(
+            _client(
+                parts.hostname or "127.0.0.1",
+                parts.port or 80,
+                choose=choose,
+                until=until,
+                result=result,
+                rng=random.Random(seed + i),
             )
+            for i in range(clients)
         )
+    )
     return result
 
 

@@ -21,20 +21,21 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from allocation import engine, rules  # noqa: E402
+from allocation import closed_form, engine, rules  # noqa: E402
 from bench.engine import scenario  # noqa: E402
 
 STAGES: list[tuple[ModuleType, str, str]] = [
     (rules, "diagnose", "feasibility diagnosis (exact)"),
     (rules, "totals_family", "scaled rows of the totals LP"),
-    (rules, "cells_family", "scaled rows of the cells LP"),
-    (rules, "run_rounds", "LP rounds: build, HiGHS, read back"),
+    (rules, "run_rounds", "LP rounds of the totals: build, HiGHS, read back"),
+    (rules, "leximin_cells", "cells by exact cuts: flows or elastic LPs, fractions"),
+    (rules, "first_round", "first LP round alone, for the marginals (closed form)"),
+    (closed_form, "clipped_totals", "closed-form totals"),
+    (closed_form, "profile_cells", "closed-form cells (one weight profile)"),
     (rules, "recover_totals", "exact recovery of the totals"),
     (rules, "peel_forced_cells", "cells forced by the totals"),
-    (rules, "recover_cells", "exact recovery of the cells"),
-    (rules, "check_allocation", "exact check of every constraint"),
+    (rules, "check_split", "exact check of the split (totals, signs)"),
     (rules, "check_totals_optimal", "optimality certificate, totals"),
-    (rules, "check_cells_leximin", "optimality certificate, cells"),
     (engine, "build_problem", "exact problem from the scenario"),
     (engine, "round_allocation", "controlled rounding to cents"),
     (engine, "check_allocation", "exact check of the rounded cents"),

@@ -1,20 +1,30 @@
-"""Fixtures shared by the service tests: a migrated real database, per-test rollback, keys.
+"""Fixtures shared by the service tests: a migrated real database, per-test rollback, keys,
+and the signed log's files outside the database.
 
 The suite runs against SQLite by default and against PostgreSQL when
-``COSTSHARE_TEST_POSTGRES_URL`` names a server (``.ci/run`` does both).
+``COSTSHARE_TEST_POSTGRES_URL`` names a server (``.ci/run`` does both, with the service
+connected as a role of least privilege; see ``tests/databases.py``).
+
+One signing keyring serves the whole run (``COSTSHARE_SIGNING_KEYS``); every test gets a
+checkpoint file of its own (``COSTSHARE_CHECKPOINT_FILE``), since each test's database starts
+from an empty log and a shared file would record heads of other tests' logs.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import Connection
 from sqlmodel import Session
 
+from app import published
 from app.auth import Role
 from app.db import dispose_engines, engine_for, request_session
 from app.main import create_app
@@ -22,12 +32,40 @@ from app.repositories import scenarios as scenario_repo
 from app.repositories import weight_sets as weight_set_repo
 from app.seed import default_data, seed
 from app.services import keys as key_service
+from app.services import signing
 from app.settings import get_settings
-from tests.databases import backend, fresh_database, migrate
+from tests.databases import backend, fresh_database, migrate, service_role
 
 
 def pytest_report_header() -> str:
-    return f"costshare database backend: {backend()}"
+    role = service_role()
+    return f"costshare database backend: {backend()}" + (f" (service role {role})" if role else "")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def signing_keyring(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One keyring for the run, outside the repository, also for the servers tests start."""
+    folder = tmp_path_factory.mktemp("ledger") / "keys"
+    previous = os.environ.get("COSTSHARE_SIGNING_KEYS")
+    os.environ["COSTSHARE_SIGNING_KEYS"] = str(folder)
+    get_settings.cache_clear()
+    signing.ensure_keyring(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop("COSTSHARE_SIGNING_KEYS", None)
+    else:
+        os.environ["COSTSHARE_SIGNING_KEYS"] = previous
+    get_settings.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def checkpoint_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """This test's checkpoint file."""
+    path = tmp_path / "checkpoints.jsonl"
+    monkeypatch.setenv("COSTSHARE_CHECKPOINT_FILE", str(path))
+    get_settings.cache_clear()
+    yield path
+    get_settings.cache_clear()
 
 
 @pytest.fixture(scope="session")
@@ -72,6 +110,7 @@ class Seeded:
 
     scenario_id: int
     weight_set_id: int
+    plan_scenario_id: int
 
 
 @pytest.fixture
@@ -79,7 +118,12 @@ def seeded(db: Session) -> Seeded:
     data = default_data()
     scenario = scenario_repo.family(db, data["scenario"]["name"])[0]
     weight_set = weight_set_repo.family(db, data["weight_set"]["name"])[0]
-    return Seeded(scenario_id=scenario.id or 0, weight_set_id=weight_set.id or 0)
+    plan = scenario_repo.family(db, data["plan_scenario"]["name"])[0]
+    return Seeded(
+        scenario_id=scenario.id or 0,
+        weight_set_id=weight_set.id or 0,
+        plan_scenario_id=plan.id or 0,
+    )
 
 
 @pytest.fixture
@@ -94,7 +138,15 @@ def app(db: Session) -> FastAPI:
             raise
         db.commit()
 
+    @contextmanager
+    def _test_connection() -> Iterator[Connection]:
+        yield db.connection()
+
+    async def _test_source() -> published.ConnectionSource:
+        return _test_connection
+
     application.dependency_overrides[request_session] = _test_session
+    application.dependency_overrides[published.connection_source] = _test_source
     return application
 
 
@@ -132,12 +184,14 @@ def auth(key: str) -> dict[str, str]:
 
 
 def assert_append_only(db: Session, table: str, *, update: str) -> None:
-    """UPDATE and DELETE on ``table`` are refused by the database itself."""
+    """UPDATE and DELETE on ``table`` are refused by the database itself: by its triggers, or
+    on PostgreSQL, where the service's role has no such privilege, before them."""
     from sqlalchemy import text
     from sqlalchemy.exc import DBAPIError
 
+    refused = "permission denied" if service_role() else "append-only"
     for statement in (f"UPDATE {table} SET {update}", f"DELETE FROM {table}"):
         nested = db.begin_nested()
-        with pytest.raises(DBAPIError, match="append-only"):
+        with pytest.raises(DBAPIError, match=refused):
             db.exec(text(statement))  # type: ignore[call-overload]
         nested.rollback()

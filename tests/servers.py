@@ -14,6 +14,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.databases import migrate
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -40,12 +42,21 @@ def costshare(url: str, *args: str) -> str:
 class Server:
     """One ``costshare serve`` process; :meth:`kill` sends SIGKILL, :meth:`start` starts anew."""
 
-    def __init__(self, url: str, *, log: Path, extra_env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        log: Path,
+        extra_env: dict[str, str] | None = None,
+        workers: int = 1,
+    ) -> None:
         self.url = url
+        self.workers = workers
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = log
         self.extra_env = extra_env or {}
+        self.checkpoint_file = log.with_name(f"{log.stem}-checkpoints.jsonl")
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, *, timeout: float = 30) -> None:
@@ -56,10 +67,20 @@ class Server:
             "DATABASE_URL": self.url,
             "COSTSHARE_LOG_LEVEL": "WARNING",
             "COSTSHARE_SOLVE_RATE_PER_MINUTE": "0",
+            "COSTSHARE_CHECKPOINT_FILE": str(self.checkpoint_file),
         }
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "app.cli", "serve", "--port", str(self.port)],
+                [
+                    sys.executable,
+                    "-m",
+                    "app.cli",
+                    "serve",
+                    "--port",
+                    str(self.port),
+                    "--workers",
+                    str(self.workers),
+                ],
                 cwd=ROOT,
                 env={**env, **self.extra_env},
                 stdout=log,
@@ -90,9 +111,9 @@ class Server:
 
 @contextmanager
 def running_server(
-    url: str, *, log: Path, extra_env: dict[str, str] | None = None
+    url: str, *, log: Path, extra_env: dict[str, str] | None = None, workers: int = 1
 ) -> Iterator[Server]:
-    server = Server(url, log=log, extra_env=extra_env)
+    server = Server(url, log=log, extra_env=extra_env, workers=workers)
     server.start()
     try:
         yield server
@@ -100,9 +121,31 @@ def running_server(
         server.stop()
 
 
+def verify_whole_log(base: str, key: str) -> dict[str, object]:
+    """``GET /v1/audit/verify`` page after page to the end: every entry checked, every report
+    re-performed. Returns the last page with ``checked`` and ``findings`` summed over all."""
+    headers = {"Authorization": f"Bearer {key}"}
+    start, checked, findings = 0, 0, []
+    while True:
+        page = httpx.get(
+            f"{base}/v1/audit/verify",
+            headers=headers,
+            params={"start": start, "limit": 1000},
+            timeout=300,
+        )
+        page.raise_for_status()
+        answer = page.json()
+        checked += answer["checked"]
+        findings += answer["findings"]
+        if answer["complete"]:
+            return {**answer, "checked": checked, "findings": findings, "valid": not findings}
+        start = answer["next_start"]
+
+
 def prepared(url: str) -> dict[str, str]:
-    """Migrate and seed ``url``; return a key per role (finance bound to JenV)."""
-    costshare(url, "migrate")
+    """Migrate ``url`` (as its owner, granting the service role) and seed it; return a key per
+    role (finance bound to JenV)."""
+    migrate(url)
     costshare(url, "seed")
     keys = {
         role: costshare(url, "keys", "create", "--role", role).strip()

@@ -16,6 +16,7 @@ from app.exports.csv_format import (
     RFC4180,
     CsvDialect,
     budget_table_csv,
+    budget_table_rijksbegroting_csv,
     report_csv,
 )
 from app.exports.html_format import report_html, report_html_policy
@@ -29,6 +30,7 @@ __all__ = [
     "CsvDialect",
     "MONEY_FORMAT",
     "budget_table_csv",
+    "budget_table_rijksbegroting_csv",
     "report_csv",
     "report_html",
     "report_html_policy",

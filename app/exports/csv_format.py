@@ -146,3 +146,90 @@ def budget_table_csv(table: Mapping[str, Any], *, dialect: CsvDialect = RFC4180)
     total_cells = (_thousands(totals, year=y, missing=missing) for y in years)
     rows.append(("TOTAL", "", "", BUDGET_UNIT, *total_cells))
     return _csv_text(rows, dialect)
+
+
+RIJKSBEGROTING_HEADER = (
+    "Begrotingsjaar",
+    "Begroting",
+    "Verantwoordelijke minister",
+    "Naam Begroting",
+    "Type Begroting (zie rbv voor definitie, KB voor II t/m IV, B voor begroting, F voor Fonds)",
+    "Begrotingsfase OWB=ontwerpbegroting/VB=vastgestelde begroting,1stesup stand, 2de sup stand,"
+    " JV jaarverslag stand, SW slotwet stand)",
+    "Artikel nummer zoals in het witte stuk",
+    "% Juridisch verplicht",
+    "Omschrijving artikel",
+    "Type Artikel",
+    "Indicatie grote uitvoerende dienst op artikel.",
+    "Programma, apparaat en nominaal en onvoorzien",
+    "V/U/O (Verplichtingen/Uitgaven/Ontvangsten)",
+    "Indicatie totaal regel Ja/Nee",
+    "Nr. onderverdeling zoals in de witte stukken",
+    "Beleidsmatige clustering",
+    "Financieel instrument/Apparaat",
+    "Uitsplitsing fin.instrument cq apparaat zoals in b-tabel staat opm: vul de uitsplitsing "
+    "aan met een regel overig fin.instrument,",
+    "Nadere omschrijving zoals in b-tabel staat",
+    "Bedrag t-2",
+    "Bedrag t-1",
+    "Bedrag t",
+    "Bedrag t+1",
+    "Bedrag t+2",
+    "Bedrag t+3",
+    "Bedrag t+4",
+)
+"""The columns of the central government's open-data budget tables (``Budgettaire tabellen``,
+opendata.rijksbegroting.nl), amounts x € 1.000; see docs/rijksbegroting.md."""
+RIJKSBEGROTING_YEARS = 5
+RIJKSBEGROTING_LINE = "Offlimits (interdepartementale bekostiging)"
+
+
+def budget_table_rijksbegroting_csv(table: Mapping[str, Any]) -> str:
+    """The budget table in the layout of the central government's open-data budget CSV: a
+    line per budget chapter (expenditure, ``U``; instrument ``Subsidies``) for the budget year
+    t (``from``) with the amounts x € 1.000 of t … t+4; t-2 and t-1 are empty (costshare
+    allocates no past years). A year without a published allocation is an empty cell.
+
+    >>> text = budget_table_rijksbegroting_csv({"from": 2027, "years": [2027], "rows": []})
+    >>> text.splitlines()[0].split(",")[:2]
+    ['Begrotingsjaar', 'Begroting']
+    """
+    years = [str(year) for year in table.get("years") or ()]
+    first = int(table["from"])
+    missing = {str(year) for year in table.get("missing_years") or ()}
+    horizon = [str(first + offset) for offset in range(RIJKSBEGROTING_YEARS)]
+    rows: list[Sequence[str]] = [RIJKSBEGROTING_HEADER]
+    for row in table.get("rows") or ():
+        entry = mapping_of(row)
+        amounts = mapping_of(entry.get("amounts"))
+        cells = [
+            _thousands(amounts, year=year, missing=missing) if year in years else ""
+            for year in horizon
+        ]
+        rows.append(
+            (
+                str(first),
+                text_of(entry.get("chapter")),
+                "",
+                text_of(entry.get("name")),
+                "B",
+                "OWB",
+                "",
+                "",
+                "",
+                "Beleidsartikel",
+                "N",
+                "Programma",
+                "U",
+                "N",
+                "",
+                "",
+                "Subsidies",
+                "Subsidies",
+                RIJKSBEGROTING_LINE,
+                "",
+                "",
+                *cells,
+            )
+        )
+    return _csv_text(rows, RFC4180)

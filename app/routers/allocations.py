@@ -10,6 +10,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 from app import exports
 from app.auth import Caller, Editor, SolvingCaller, SolvingEditor
 from app.concurrency import solve_in_worker, verify_in_worker
+from app.ledger.evidence import attach_evidence
+from app.log_schemas import InclusionProofOut
 from app.routers.common import (
     READ_ERRORS,
     WRITE_ERRORS,
@@ -21,18 +23,18 @@ from app.routers.common import (
     ResourceId,
     set_etag,
 )
+from app.routers.proofs import TreeSize, inclusion_out
 from app.schemas import (
     AllocationCreate,
     AllocationList,
     AllocationReportOut,
-    ChainVerification,
     PublicationList,
     PublicationOut,
     PublishRequest,
     ReportVerification,
 )
 from app.services import allocations as service
-from app.services import audit
+from app.services import audit, vouched
 from app.spec import HEADER_TOKEN
 
 router = APIRouter(tags=["allocations"])
@@ -45,7 +47,10 @@ def report_document(view: service.ReportView) -> dict[str, object]:
 
 
 def _out(view: service.ReportView) -> AllocationReportOut:
-    return AllocationReportOut.model_validate(report_document(view))
+    document = report_document(view)
+    if view.signed_head is not None:
+        document["signed_head"] = view.signed_head.to_document()
+    return AllocationReportOut.model_validate(document)
 
 
 @router.get(
@@ -129,6 +134,7 @@ def get_allocation(
     response_class=Response,
     responses={
         **READ_ERRORS,
+        409: WRITE_ERRORS[409],
         200: {
             "description": "The report in the asked format.",
             "content": {
@@ -147,9 +153,14 @@ def export_allocation(
     format: Annotated[Literal["json", "csv", "xlsx", "html"], Query()] = "json",
     dialect: CsvDialectName = "rfc4180",
 ) -> Response:
-    """CSV: one row per ministry and pool plus a totals row; XLSX: inputs, results and
-    explanation sheets with euro formats; HTML: a printable page with a chart per ministry."""
-    document = report_document(service.get(session, caller, report_id))
+    """JSON: the report with its evidence (entry signature, inclusion proof, signed head and,
+    once published, its signed publication), which `costshare verify` checks offline. CSV: one
+    row per ministry and pool plus a totals row; XLSX: inputs, results and explanation sheets
+    with euro formats; HTML: a printable page with a chart per ministry. A report that is not
+    as it was signed is not exported (409)."""
+    view = service.get(session, caller, report_id)
+    vouched.check_report(session, view.row, view.body)
+    document = report_document(view)
     filename = f"costshare-report-{report_id}"
     disposition = {"Content-Disposition": f'attachment; filename="{filename}.{format}"'}
     if format == "csv":
@@ -163,7 +174,8 @@ def export_allocation(
         return HTMLResponse(
             page, headers={"Content-Security-Policy": exports.report_html_policy(page)}
         )
-    return JSONResponse(document, headers=disposition)
+    evidence = vouched.evidence(session, view.row)
+    return JSONResponse(attach_evidence(document, evidence), headers=disposition)
 
 
 @router.get(
@@ -223,26 +235,47 @@ def list_publications(
     _caller: Caller,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
 ) -> PublicationList:
-    rows = service.publications(session, year=year)
+    """In the order they happened. Only publications the signed log vouches for are listed
+    (and count anywhere); verification names any other row."""
+    rows = vouched.publications(session, years=None if year is None else [year])
     return PublicationList(
-        items=[PublicationOut.model_validate(r, from_attributes=True) for r in rows]
+        items=[
+            PublicationOut.model_validate(
+                {**r.publication.model_dump(), "leaf_index": r.leaf_index}
+            )
+            for r in rows
+        ]
     )
 
 
 @router.get(
-    "/v1/audit/verify",
-    summary="Verify the whole report chain",
-    response_model=ChainVerification,
+    "/v1/allocations/{report_id}/proof",
+    summary="The report's signed log entry and its inclusion proof",
+    response_model=InclusionProofOut,
     tags=["audit"],
-    responses=READ_ERRORS,
+    responses={**READ_ERRORS, 409: WRITE_ERRORS[409]},
 )
-async def verify_chain(session: DbSession, _editor: SolvingEditor) -> ChainVerification:
-    """Walks every report in order and names the first broken link."""
-    check = await verify_in_worker(audit.verify_chain, session)
-    return ChainVerification(
-        valid=check.valid,
-        length=check.length,
-        checked=check.checked,
-        head_hash=check.head_hash,
-        first_broken=check.first_broken,
+def report_proof(
+    report_id: ResourceId, session: DbSession, caller: Caller, tree_size: TreeSize = None
+) -> InclusionProofOut:
+    """Under the newest signed head, or the log's first `tree_size` entries (a head you kept).
+    409 when the log has fewer signed entries than asked."""
+    service.get(session, caller, report_id)
+    return inclusion_out(vouched.report_inclusion(session, report_id, tree_size=tree_size))
+
+
+@router.get(
+    "/v1/publications/{publication_id}/proof",
+    summary="A publication's signed log entry and its inclusion proof",
+    response_model=InclusionProofOut,
+    tags=["audit"],
+    responses={**READ_ERRORS, 409: WRITE_ERRORS[409]},
+)
+def publication_proof(
+    publication_id: ResourceId, session: DbSession, _caller: Caller, tree_size: TreeSize = None
+) -> InclusionProofOut:
+    """Under the newest signed head, or the log's first `tree_size` entries. A publication row
+    without a signed entry gets 409: it does not count."""
+    return inclusion_out(
+        vouched.publication_inclusion(session, publication_id, tree_size=tree_size)
     )

@@ -3,15 +3,17 @@ publish.
 
 A report's body is canonical JSON holding the engine's result, the fully resolved input
 snapshot, who made it and when, and ``prev_hash``: the hash of the report stored before it.
-``report_hash`` is the SHA-256 of that body. Appending takes the chain lock, so concurrent runs
-queue and the chain stays linear; the append is part of the request's single transaction, so a
-crash leaves either the whole report or nothing.
+``report_hash`` is the SHA-256 of that body. Each report and each publication is also a signed
+entry of the log (``app.services.log``). Appending takes the log's lock, so concurrent runs
+queue and the chain and the log stay linear; the append is part of the request's single
+transaction, so a crash leaves either the whole report, its entry and its signed head, or
+nothing. What is published is what the signed log vouches for (``app.services.vouched``).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -22,10 +24,15 @@ from allocation.errors import InvalidScenario
 from allocation.report import canonical_json, sha256_of
 from app.auth import Principal, Role
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound
+from app.ledger.heads import SignedTreeHead
 from app.models import AllocationReport, Publication, utcnow
+from app.repositories import log as log_repo
 from app.repositories import reports as repo
-from app.services import scenarios, weight_sets
+from app.services import log as ledger_log
+from app.services import scenarios, vouched, weight_sets
+from app.services.report_figures import report_figures
 from app.services.revisions import check_revision
+from app.settings import get_settings
 
 PUBLISHED, SUPERSEDED, UNPUBLISHED = "published", "superseded", "unpublished"
 SYSTEM = Principal(key_prefix="system", role=Role.ADMIN)
@@ -80,68 +87,56 @@ def normalised_document(document: Any) -> Any:
 
 @dataclass(frozen=True, slots=True)
 class ReportView:
-    """A stored report: its row, its parsed body, and where it stands in publication."""
+    """A stored report: its row, its parsed body, and where it stands in publication;
+    ``signed_head`` is the head that logged what the request just did, when it did."""
 
     row: AllocationReport
     body: dict[str, Any]
     publication: dict[str, Any]
+    signed_head: SignedTreeHead | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChainHead:
+    """Where the next report goes: after report ``length``, whose hash is ``head_hash``."""
+
+    length: int
+    head_hash: str | None
+
+    @classmethod
+    def of(cls, session: Session) -> ChainHead:
+        """The head of the report chain, derived from the newest report (hold the log's lock)."""
+        last = log_repo.last_report(session)
+        return cls(0, None) if last is None else cls(last.id, last.report_hash)
+
+    def after(self, report_hash: str) -> ChainHead:
+        return ChainHead(self.length + 1, report_hash)
 
 
 # ---------------------------------------------------------------- running
 
 
-def engine_result(scenario: allocation.Scenario, *, solver: str, year: int | None) -> Any:
+def solve_budget() -> float:
+    """Seconds one solve may take (``COSTSHARE_SOLVE_BUDGET_SECONDS``)."""
+    return get_settings().solve_budget_seconds
+
+
+def engine_result(
+    scenario: allocation.Scenario,
+    *,
+    solver: str,
+    year: int | None,
+    time_limit: float | None = None,
+) -> Any:
     """The engine's report for ``year`` of the scenario (its own year when None); only that
-    year is solved."""
+    year is solved, within ``time_limit`` seconds (the solve budget when None)."""
+    limit = solve_budget() if time_limit is None else time_limit
     if year is None or year == scenario.year:
-        return allocation.allocate(scenario, solver=solver)
+        return allocation.allocate(scenario, solver=solver, time_limit=limit)
     try:
-        return allocation.allocate_year(scenario, year, solver=solver)
+        return allocation.allocate_year(scenario, year, solver=solver, time_limit=limit)
     except InvalidScenario as exc:
         raise InvalidInput(exc.field, exc.message) from exc
-
-
-# ---------------------------------------------------------------- where the weights come from
-
-
-def weights_source(snapshot: dict[str, Any]) -> dict[str, Any]:
-    """Where a report's weights come from: a stored weight set (adopted or not) or the
-    request itself. Recorded in every report so nobody mistakes a draft for a decision."""
-    stored = snapshot.get("weight_set")
-    if not stored:
-        return {"kind": "inline", "adopted": False}
-    return {
-        "kind": "weight_set",
-        "id": stored["id"],
-        "name": stored["name"],
-        "version": stored["version"],
-        "status": stored["status"],
-        "adopted": stored["status"] == "adopted",
-    }
-
-
-def weights_warning(source: dict[str, Any]) -> str | None:
-    """The warning a report carries when its weights are not an adopted weight set."""
-    if source["adopted"]:
-        return None
-    if source["kind"] == "inline":
-        return (
-            "The weights were given with the request itself; no adopted weight set stands "
-            "behind them."
-        )
-    return (
-        f"The weights come from weight set '{source['name']}' version {source['version']} "
-        f"(id {source['id']}), which is {source['status']}, not adopted."
-    )
-
-
-def report_figures(engine_body: dict[str, Any], snapshot: dict[str, Any]) -> dict[str, Any]:
-    """The engine's result as a report states it: with where the weights come from, and a
-    warning when they are not adopted. Verification rebuilds it the same way."""
-    source = weights_source(snapshot)
-    warning = weights_warning(source)
-    warnings = [*engine_body.get("warnings", []), *([warning] if warning else [])]
-    return {**engine_body, "warnings": warnings, "weights_source": source}
 
 
 def resolve_request(
@@ -180,11 +175,47 @@ def run(
     resolved, reference = resolve_request(session, principal, request)
     result = engine_result(resolved.scenario, solver=request.solver, year=request.year)
     engine_body = report_figures(result.to_dict(), resolved.snapshot)
-    chain = repo.lock_chain(session)
+    appender = ledger_log.open_log(session)
     if scope is not None:
         earlier = _replay(session, principal, scope, request)
         if earlier is not None:
             return earlier, False
+    view = build_report(
+        principal,
+        chain=ChainHead.of(session),
+        engine_body=engine_body,
+        resolved=resolved,
+        reference=reference,
+        request={"solver": request.solver, "year": request.year},
+        idempotency=(scope, request.fingerprint()) if scope else None,
+    )
+    session.add(view.row)
+    session.flush()
+    appender.add_report(view.row)
+    return replace(view, signed_head=appender.seal()), True
+
+
+@dataclass(frozen=True, slots=True)
+class PlanLink:
+    """A report's place in a multi-year plan."""
+
+    plan_id: int
+    years: tuple[int, ...]
+
+
+def build_report(
+    principal: Principal,
+    *,
+    chain: ChainHead,
+    engine_body: dict[str, Any],
+    resolved: scenarios.Resolved,
+    reference: dict[str, Any] | None,
+    request: dict[str, Any],
+    idempotency: tuple[str, str] | None = None,
+    plan: PlanLink | None = None,
+) -> ReportView:
+    """Build the report that follows ``chain`` (the caller holds the log's lock); the caller
+    adds the row to the session (a plan's row must be written first) and logs it."""
     created_at = utcnow()
     body = {
         **engine_body,
@@ -194,8 +225,10 @@ def run(
         "created_by": principal.actor,
         "scenario_ref": reference,
         "snapshot": resolved.snapshot,
-        "request": {"solver": request.solver, "year": request.year},
+        "request": request,
     }
+    if plan is not None:
+        body["plan"] = {"id": plan.plan_id, "years": list(plan.years)}
     report_hash = sha256_of(body)
     row = AllocationReport(
         id=chain.length + 1,
@@ -209,15 +242,11 @@ def run(
         prev_hash=chain.head_hash,
         created_by=principal.actor,
         created_at=created_at,
-        idempotency_scope=scope,
-        request_fingerprint=request.fingerprint() if scope else None,
+        idempotency_scope=idempotency[0] if idempotency else None,
+        request_fingerprint=idempotency[1] if idempotency else None,
+        plan_id=plan.plan_id if plan else None,
     )
-    session.add(row)
-    chain.length += 1
-    chain.head_hash = report_hash
-    session.add(chain)
-    session.flush()
-    return ReportView(row, body, {"state": UNPUBLISHED}), True
+    return ReportView(row, body, {"state": UNPUBLISHED})
 
 
 def _replay(
@@ -231,14 +260,16 @@ def _replay(
             "this Idempotency-Key was used with another request body; use a new key for a "
             "new request"
         )
-    return _view(session, earlier)
+    return view_of(session, earlier)
 
 
 # ---------------------------------------------------------------- reading
 
 
-def _publication_state(session: Session, row: AllocationReport) -> dict[str, Any]:
-    mine = repo.publications(session, year=row.year)
+def publication_state(row: AllocationReport, of_year: list[vouched.Vouched]) -> dict[str, Any]:
+    """Where a report stands, from the publications of its year the signed log vouches for
+    (in log order)."""
+    mine = [v.publication for v in of_year if v.publication.year == row.year]
     if not any(p.report_id == row.id for p in mine):
         return {"state": UNPUBLISHED}
     first = next(p for p in mine if p.report_id == row.id)
@@ -248,35 +279,40 @@ def _publication_state(session: Session, row: AllocationReport) -> dict[str, Any
         "published_at": first.at.isoformat(),
         "published_by": first.actor,
         "acknowledged_unadopted_weights": first.acknowledged_unadopted_weights,
+        "plan_id": current.plan_id if current.report_id == row.id else first.plan_id,
     }
     if current.report_id != row.id:
         state["superseded_by"] = current.report_id
     return state
 
 
-def _view(session: Session, row: AllocationReport) -> ReportView:
-    return ReportView(row, json.loads(row.body), _publication_state(session, row))
-
-
-def _visible(session: Session, principal: Principal, row: AllocationReport) -> bool:
-    return principal.is_editor or row.id in repo.published_ids(session)
+def view_of(
+    session: Session, row: AllocationReport, of_year: list[vouched.Vouched] | None = None
+) -> ReportView:
+    """A stored report with its parsed body and its publication state (``of_year``: the
+    vouched publications, when the caller has them already)."""
+    if of_year is None:
+        of_year = vouched.publications(session, years=[row.year])
+    return ReportView(row, json.loads(row.body), publication_state(row, of_year))
 
 
 def get(session: Session, principal: Principal, report_id: int) -> ReportView:
     row = repo.get(session, report_id)
     if row is None:
         raise NotFound(f"unknown allocation report {report_id}")
-    if not _visible(session, principal, row):
+    of_year = vouched.publications(session, years=[row.year])
+    if not principal.is_editor and all(v.publication.report_id != row.id for v in of_year):
         raise Forbidden("unpublished reports are visible to negotiators and admins only")
-    return _view(session, row)
+    return view_of(session, row, of_year)
 
 
 def page(
     session: Session, principal: Principal, *, year: int | None, limit: int, offset: int
 ) -> tuple[list[ReportView], int]:
-    only = None if principal.is_editor else repo.published_ids(session)
+    published = vouched.publications(session)
+    only = None if principal.is_editor else {v.publication.report_id for v in published}
     rows, total = repo.page(session, year=year, only_ids=only, limit=limit, offset=offset)
-    return [_view(session, row) for row in rows], total
+    return [view_of(session, row, published) for row in rows], total
 
 
 # ---------------------------------------------------------------- publishing
@@ -333,28 +369,55 @@ def publish(
             f"report {report_id} is {view.row.status}; only a feasible split can be published"
         )
     reason = unadopted_weights(session, view.body)
-    if reason is not None and not acknowledge_unadopted_weights:
+    refuse_unadopted(reason, what=what, acknowledged=acknowledge_unadopted_weights)
+    appender = ledger_log.open_log(session)
+    check_revision(if_match, publication_revision(session, view.row.year), what=what)
+    add_publication(session, principal, view.row, appender, acknowledged=reason is not None)
+    head = appender.seal()
+    return replace(view_of(session, view.row), signed_head=head)
+
+
+def add_publication(
+    session: Session,
+    principal: Principal,
+    row: AllocationReport,
+    appender: ledger_log.LogAppend,
+    *,
+    acknowledged: bool,
+    plan_id: int | None = None,
+) -> Publication:
+    """Make ``row`` the report in force for its year and log it (``appender`` holds the log's
+    lock); the one in force before it, as the signed log says, is superseded, and both stay
+    in the history."""
+    found = vouched.in_force(session, [row.year]).get(row.year)
+    current = found.publication if found else None
+    if current is not None and current.report_id == row.id:
+        raise Conflict(f"report {row.id} is already the published report for {row.year}")
+    publication = Publication(
+        year=row.year,
+        report_id=row.id,
+        supersedes_report_id=current.report_id if current else None,
+        actor=principal.actor,
+        acknowledged_unadopted_weights=acknowledged,
+        plan_id=plan_id,
+    )
+    session.add(publication)
+    session.flush()
+    appender.add_publication(publication, row)
+    return publication
+
+
+def refuse_unadopted(reason: str | None, *, what: str, acknowledged: bool) -> None:
+    """409 when ``what`` rests on weights nobody adopted and the request did not say so."""
+    if reason is not None and not acknowledged:
         raise Conflict(
-            f"report {report_id} cannot be published silently: {reason}; adopt the weights "
+            f"{what} cannot be published silently: {reason}; adopt the weights "
             'first, or publish with {"acknowledge_unadopted_weights": true}'
         )
-    repo.lock_chain(session)
-    check_revision(if_match, publication_revision(session, view.row.year), what=what)
-    current = repo.current_publications(session, [view.row.year]).get(view.row.year)
-    if current is not None and current.report_id == report_id:
-        raise Conflict(f"report {report_id} is already the published report for {view.row.year}")
-    session.add(
-        Publication(
-            year=view.row.year,
-            report_id=report_id,
-            supersedes_report_id=current.report_id if current else None,
-            actor=principal.actor,
-            acknowledged_unadopted_weights=reason is not None,
-        )
-    )
-    session.flush()
-    return _view(session, view.row)
 
 
 def publications(session: Session, *, year: int | None) -> list[Publication]:
-    return repo.publications(session, year=year)
+    """The publication history the signed log vouches for, in the order it happened (with
+    their log entries: ``app.services.vouched.publications``)."""
+    found = vouched.publications(session, years=None if year is None else [year])
+    return [v.publication for v in found]

@@ -10,11 +10,12 @@ from typing import Any
 from sqlmodel import Session
 
 import allocation
+from allocation.projection import project
 from app.auth import Principal, Role
 from app.errors import Forbidden, InvalidInput, NotFound
 from app.models import Publication
 from app.repositories import reports as repo
-from app.services import allocations, ministries
+from app.services import allocations, ministries, report_figures, vouched
 
 MAX_TABLE_YEARS = 10
 ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
@@ -54,13 +55,16 @@ def _published(session: Session, year: int) -> tuple[str, dict[str, Any]] | None
 
 
 def _in_force(session: Session, year: int) -> tuple[str, dict[str, Any], Publication] | None:
-    """The report in force for ``year``: its hash, its body and its publication."""
-    current = repo.current_publications(session, [year]).get(year)
+    """The report in force for ``year`` as the signed log says: its hash, its body and its
+    publication. A report that is not as it was signed is refused, never shown."""
+    current = vouched.in_force(session, [year]).get(year)
     if current is None:
         return None
-    row = repo.get(session, current.report_id)
+    row = repo.get(session, current.publication.report_id)
     assert row is not None
-    return row.report_hash, json.loads(row.body), current
+    body = json.loads(row.body)
+    vouched.check_report(session, row, body, current)
+    return row.report_hash, body, current.publication
 
 
 # ---------------------------------------------------------------- finance: one share
@@ -94,14 +98,32 @@ def share(session: Session, principal: Principal, code: str, year: int) -> dict[
             "href": f"/v1/allocations/{body['id']}",
         },
         "weights_source": body.get("weights_source")
-        or allocations.weights_source(body.get("snapshot", {})),
+        or report_figures.weights_source(body.get("snapshot", {})),
         "warnings": body.get("warnings", []),
         "publication": {
             "state": allocations.PUBLISHED,
             "published_at": publication.at.isoformat(),
             "published_by": publication.actor,
             "acknowledged_unadopted_weights": publication.acknowledged_unadopted_weights,
+            "plan_id": publication.plan_id,
         },
+        "today": _today(body, ministry.code),
+    }
+
+
+def _today(body: dict[str, Any], code: str) -> dict[str, Any] | None:
+    """What the ministry pays today and the change under the rule, where the report says."""
+    funding = body.get("funding")
+    if not funding:
+        return None
+    mine = next((m for m in funding.get("ministries", []) if m["ministry"] == code), None)
+    if mine is None:
+        return None
+    return {
+        "pays_today": mine["today"],
+        "change": mine["change"],
+        "change_pct": mine["change_pct"],
+        "gap": funding["gap"],
     }
 
 
@@ -220,6 +242,40 @@ def budget_table(session: Session, *, first: int, last: int) -> dict[str, Any]:
     }
 
 
+def year_of(scenario: allocation.Scenario, year: int | None) -> allocation.Scenario:
+    """One year of a scenario's projection (its first year when None), ready to allocate."""
+    years = project(scenario)
+    if year is None:
+        return years[0]
+    for projected in years:
+        if projected.year == year:
+            return projected
+    covered = ", ".join(str(s.year) for s in years)
+    raise InvalidInput("year", f"the scenario covers {covered}; {year} is not among them")
+
+
+def status_quo_column(report: dict[str, Any]) -> dict[str, Any] | None:
+    """What each ministry pays today, as a comparison column, where the scenario says."""
+    funding = report.get("funding")
+    if not funding or not any(s["ministry"] for s in funding.get("streams", [])):
+        return None
+    lines = [{"ministry": m["ministry"], "total": m["today"]} for m in funding["ministries"]]
+    total = sum(cents(line["total"]) for line in lines)
+    return {
+        "key": "status_quo",
+        "status": "optimal",
+        "rule": "status quo",
+        "total": euros(total),
+        "lines": lines,
+        "problems": [],
+    }
+
+
+def _with_status_quo(columns: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    today = next((c for c in map(status_quo_column, columns) if c is not None), None)
+    return [today, *columns] if today is not None else columns
+
+
 def compare_rules(
     session: Session,
     principal: Principal,
@@ -227,13 +283,45 @@ def compare_rules(
     request: allocations.RunRequest,
     rules: list[str],
 ) -> dict[str, Any]:
-    """One scenario under several rules, side by side; nothing is stored or published."""
+    """One scenario (one year of it) under several rules, side by side, with what each
+    ministry pays today first where the scenario says; nothing is stored or published."""
     resolved, _reference = allocations.resolve_request(session, principal, request)
+    year = year_of(resolved.scenario, request.year)
     columns = []
     for rule in dict.fromkeys(rules):
-        result = allocation_for_rule(resolved, rule=rule, solver=request.solver).to_dict()
+        result = allocation.allocate(
+            year, rule=rule, solver=request.solver, time_limit=allocations.solve_budget()
+        ).to_dict()
         columns.append({**result, "key": rule})
-    return compare(columns, _names(resolved.snapshot))
+    return compare(_with_status_quo(columns), _names(resolved.snapshot))
+
+
+def compare_variants(
+    session: Session,
+    principal: Principal,
+    *,
+    variants: list[tuple[str, allocations.RunRequest]],
+    rule: str,
+    year: int | None,
+) -> dict[str, Any]:
+    """Named scenarios side by side under one rule, for one year; nothing is stored."""
+    names = [name for name, _ in variants]
+    if len(set(names)) != len(names):
+        raise InvalidInput("variants", "give each variant its own name")
+    columns = []
+    labels: dict[str, str] = {}
+    for index, (name, request) in enumerate(variants):
+        try:
+            resolved, _reference = allocations.resolve_request(session, principal, request)
+        except InvalidInput as exc:
+            raise InvalidInput(f"variants[{index}].{exc.field}", exc.message) from exc
+        scenario = year_of(resolved.scenario, year)
+        result = allocation.allocate(
+            scenario, rule=rule, solver=request.solver, time_limit=allocations.solve_budget()
+        ).to_dict()
+        columns.append({**result, "key": name})
+        labels.update(_names(resolved.snapshot))
+    return compare(_with_status_quo(columns), labels)
 
 
 def compare_reports(
@@ -250,7 +338,3 @@ def compare_reports(
 
 def _names(snapshot: dict[str, Any]) -> dict[str, str]:
     return {code: m.get("name", code) for code, m in snapshot.get("ministries", {}).items()}
-
-
-def allocation_for_rule(resolved: Any, *, rule: str, solver: str) -> Any:
-    return allocation.allocate(resolved.scenario, rule=rule, solver=solver)

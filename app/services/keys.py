@@ -9,6 +9,10 @@ from app.errors import InvalidInput, NotFound
 from app.models import ApiKey, utcnow
 from app.repositories import keys as repo
 from app.repositories import ministries as ministry_repo
+from app.text import forbidden_character
+
+LABEL_LENGTH = 120
+"""The width of the key's label column."""
 
 
 def create(session: Session, *, role: str, ministry_code: str | None, label: str = "") -> IssuedKey:
@@ -23,6 +27,10 @@ def create(session: Session, *, role: str, ministry_code: str | None, label: str
         raise InvalidInput("ministry", "only finance keys are bound to a ministry")
     if ministry_code and ministry_repo.get(session, ministry_code) is None:
         raise InvalidInput("ministry", f"unknown ministry '{ministry_code}'")
+    if len(label) > LABEL_LENGTH or forbidden_character(label, free_text=False):
+        raise InvalidInput(
+            "label", f"a label is one line of at most {LABEL_LENGTH} printable characters"
+        )
     issued = issue_key()
     session.add(
         ApiKey(

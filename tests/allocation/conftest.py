@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+import random
 from typing import Any
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, assume, settings
 from hypothesis import strategies as st
 
 settings.register_profile(
@@ -172,3 +173,139 @@ def _cell(ministry: str, pool: str) -> Any:
     from allocation.model import Cell
 
     return Cell(ministry, pool)
+
+
+@st.composite
+def infeasible_documents(draw: st.DrawFn, **options: Any) -> dict[str, Any]:
+    """A scenario whose bounds no split meets: a floor, ceilings, a pair or a capped pool.
+
+    Some draws stay feasible (a pool of a cent cannot be capped below itself); the engine must
+    answer those too.
+    """
+    from allocation.model import build_problem
+    from allocation.scenario import parse_scenario
+
+    document = draw(pooled_documents(**options))
+    problem = build_problem(parse_scenario(document))
+    carriers = [m for m in problem.ministries if problem.target(m) > 0]
+    assume(carriers)
+    victim = draw(st.sampled_from(carriers))
+    kind = draw(st.sampled_from(["floor", "ceilings", "pair", "pool", "max_share"]))
+    total = problem.total
+    if kind == "floor":
+        document["constraints"] = {"floors": {victim: cents(total + 1)}}
+    elif kind == "ceilings":
+        cap = total // (2 * len(problem.ministries))
+        document["constraints"] = {"ceilings": dict.fromkeys(problem.ministries, cents(cap))}
+    elif kind == "pair":
+        document["constraints"] = {"floors": {victim: "2.00"}, "ceilings": {victim: "1.00"}}
+    elif kind == "max_share":
+        share = draw(st.integers(1, max(1, 10**6 // len(carriers) - 1)))
+        document["constraints"] = {"max_share": f"{share / 10**6:.6f}"}
+    else:
+        pool = max(problem.pools, key=lambda p: p.amount)
+        capped = {c.ministry for c in problem.allowed if c.pool == pool.name}
+        cap = pool.amount // (2 * len(capped))
+        document["constraints"] = {"ceilings": dict.fromkeys(sorted(capped), cents(cap))}
+    return document
+
+
+def tiny_ceiling_document(seed: int, *, ministries: int = 200, channels: int = 3) -> dict[str, Any]:
+    """About €905 million over 200 ministries capped at 1.5% each, one of them at €1,000.
+
+    Weights 1–9, a fifth of the ministries missing from each channel; seeded. A ceiling seven
+    orders of magnitude below the ministry's target next to hundreds of capped ministries.
+    """
+    rng = random.Random(seed)
+    codes = [f"M{index:03d}" for index in range(ministries)]
+    weights = {code: rng.randint(1, 9) for code in codes}
+    variable = []
+    for index in range(channels):
+        own = {code: rng.randint(1, 9) for code in codes if rng.random() > 0.2}
+        variable.append(
+            {
+                "channel": f"c{index}",
+                "rate_per_contact": "25.00",
+                "contacts": rng.randint(50_000, 100_000),
+                "reference_contacts": 0,
+                "weights": own,
+            }
+        )
+    return {
+        "year": 2027,
+        "rule": "constrained",
+        "base": "900000000.00",
+        "weights": weights,
+        "variable": variable,
+        "constraints": {
+            "max_share": "0.015",
+            "ceilings": {codes[rng.randrange(ministries)]: "1000.00"},
+        },
+    }
+
+
+@st.composite
+def extreme_documents(draw: st.DrawFn, *, max_ministries: int = 12) -> dict[str, Any]:
+    """Feasible scenarios at the edges of scale, one of four kinds.
+
+    * ``tiny``: a few ministries bounded to cents or euros against a total of up to €10^10;
+    * ``capped``: max_share just above 1/n, so that many ministries sit at the cap;
+    * ``cent``: fixed amounts of a cent or two next to pools of millions;
+    * ``dominant``: one weight a million times the others, so one ministry carries almost all.
+    """
+    kind = draw(st.sampled_from(["tiny", "capped", "cent", "dominant"]))
+    count = draw(st.integers(3, max_ministries))
+    codes = [f"M{index:02d}" for index in range(count)]
+    weights: dict[str, Any] = {code: draw(st.integers(1, 9)) for code in codes}
+    if kind == "dominant":
+        weights[codes[0]] = draw(st.sampled_from([10**6, 10**8, 10**9]))
+    channels = []
+    for index in range(draw(st.integers(0, 4))):
+        carriers = draw(st.lists(st.sampled_from(codes), min_size=1, max_size=count, unique=True))
+        channel_weights = {code: draw(st.integers(1, 9)) for code in carriers}
+        if kind == "dominant" and draw(st.booleans()):
+            channel_weights[codes[0]] = 10**9
+        channels.append(
+            {
+                "channel": f"c{index}",
+                "rate_per_contact": cents(draw(st.integers(1, 10**6))),
+                "contacts": draw(st.integers(1, 10**6)),
+                "weights": channel_weights,
+            }
+        )
+    huge = draw(st.integers(10**8, 10**12))
+    document: dict[str, Any] = {
+        "year": 2027,
+        "rule": "constrained",
+        "base": cents(huge),
+        "weights": weights,
+        "variable": channels,
+        "constraints": {},
+    }
+    from allocation.model import build_problem
+    from allocation.scenario import parse_scenario
+
+    problem = build_problem(parse_scenario(document))
+    constraints: dict[str, Any] = {"floors": {}, "ceilings": {}, "fixed": {}}
+    small = draw(st.lists(st.sampled_from(codes), min_size=1, max_size=max(1, count // 3)))
+    if kind == "tiny":
+        for code in small:
+            constraints["ceilings"][code] = cents(draw(st.integers(0, 100_000)))
+        if draw(st.booleans()):
+            constraints["max_share"] = "0.9"
+    elif kind == "capped":
+        share = 10**6 // count + draw(st.integers(1, 10**6 // count))
+        constraints["max_share"] = f"{min(share, 10**6) / 10**6:.6f}"
+        if draw(st.booleans()):
+            constraints["ceilings"][small[0]] = cents(draw(st.integers(0, 100)))
+    elif kind == "cent":
+        for code in small:
+            constraints["fixed"][code] = cents(draw(st.integers(0, 2)))
+    else:
+        rest = [code for code in codes[1:] if problem.target(code) > 0]
+        if rest:
+            constraints["floors"][draw(st.sampled_from(rest))] = cents(draw(st.integers(1, 10**4)))
+        if draw(st.booleans()):
+            constraints["max_share"] = "0.999"
+    document["constraints"] = {k: v for k, v in constraints.items() if v}
+    return document

@@ -114,3 +114,37 @@ class TestAsProcess:
         done = self.run("-", stdin=json.dumps(bad))
         assert done.returncode == 2
         assert done.stderr.startswith("invalid scenario: weights.BZK:")
+
+
+class TestTimeLimit:
+    def test_a_generous_limit_prints_the_same_report(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        path = write(tmp_path, offlimits_document())
+        assert main([path]) == 0
+        unlimited = capsys.readouterr().out
+        assert main([path, "--time-limit", "60"]) == 0
+        assert capsys.readouterr().out == unlimited
+
+    def test_a_limit_too_short_exits_1_with_the_problem_size(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        from bench.engine import scenario
+
+        path = write(tmp_path, scenario(200, 20, seed=1).to_document())
+        assert main([path, "--time-limit", "0.01"]) == 1
+        error = capsys.readouterr().err
+        assert "200 ministries × 20 pools" in error
+        assert "needs more than the 0.01 s budget" in error
+
+    @pytest.mark.parametrize("value", ["0", "-1", "inf", "soon"])
+    def test_a_limit_that_is_not_positive_seconds_exits_2(self, tmp_path: Path, value: str) -> None:
+        assert main([write(tmp_path, offlimits_document()), "--time-limit", value]) == 2
+
+    def test_a_projection_refuses_a_limit(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        document = offlimits_document()
+        document["projection"] = {"years": 2}
+        assert main([write(tmp_path, document), "--time-limit", "5"]) == 2
+        assert "projection" in capsys.readouterr().err

@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from allocation import parse_scenario
-from allocation.closed_form import clipped_totals, has_closed_form
+from allocation import allocate, parse_scenario
+from allocation.closed_form import clipped_totals, has_closed_form, has_one_profile
 from allocation.model import build_problem
 from allocation.rules import constrained
 from tests.allocation.conftest import base_only_document, bounded_documents
@@ -71,3 +72,65 @@ class TestConstrainedMatchesClosedForm:
         assert has_closed_form(problem)
         allocation = constrained(problem, solver="highs")
         assert {m: allocation.total(m) for m in problem.ministries} == clipped_totals(problem)
+
+
+@st.composite
+def one_profile_documents(draw: st.DrawFn) -> dict[str, Any]:
+    """Shared pools whose weights are a multiple of the base weights: one weight profile."""
+    document = draw(bounded_documents(max_channels=3, full_support=True, min_amount=100_000))
+    for channel in document["variable"]:
+        factor = draw(st.integers(1, 5))
+        channel["weights"] = {m: w * factor for m, w in document["weights"].items() if w}
+    return document
+
+
+class TestClosedFormPath:
+    def test_one_profile_needs_proportional_weights(self) -> None:
+        document = base_only_document(weights={"A": 1, "B": 3})
+        document["variable"] = [
+            {
+                "channel": "c",
+                "rate_per_contact": "1.00",
+                "contacts": 10,
+                "weights": {"A": 2, "B": 6},
+            }
+        ]
+        assert has_one_profile(problem_of(document))
+        document["variable"][0]["weights"] = {"A": 2, "B": 5}
+        assert has_closed_form(problem_of(document))
+        assert not has_one_profile(problem_of(document))
+
+    def test_a_missing_carrier_means_no_closed_form(self) -> None:
+        document = base_only_document(weights={"A": 1, "B": 3})
+        document["variable"] = [
+            {"channel": "c", "rate_per_contact": "1.00", "contacts": 10, "weights": {"A": 1}}
+        ]
+        assert not has_closed_form(problem_of(document))
+
+    @settings(max_examples=120)
+    @given(one_profile_documents())
+    def test_one_profile_gives_what_the_lp_rounds_give(self, document: dict[str, Any]) -> None:
+        problem = problem_of(document)
+        assert has_one_profile(problem)
+        fast = constrained(problem, solver="highs")
+        rounds = constrained(problem, solver="highs", closed_form_first=False)
+        assert fast.cells == rounds.cells
+        assert fast.totals == rounds.totals
+        assert fast.marginals == rounds.marginals
+
+    @settings(max_examples=80)
+    @given(bounded_documents(max_channels=3, full_support=True, min_amount=100_000))
+    def test_shared_pools_give_what_the_lp_rounds_give(self, document: dict[str, Any]) -> None:
+        problem = problem_of(document)
+        fast = constrained(problem, solver="highs")
+        rounds = constrained(problem, solver="highs", closed_form_first=False)
+        assert fast.cells == rounds.cells
+        assert fast.marginals == rounds.marginals
+
+    def test_the_report_of_a_closed_form_explains_like_any_other(self) -> None:
+        document = base_only_document(weights={"A": 1, "B": 1, "C": 2}, base="100.00")
+        document["constraints"] = {"ceilings": {"C": "40.00"}}
+        report = allocate(parse_scenario(document))
+        assert report.status == "optimal"
+        assert [m.constraint for m in report.marginals] == ["ceiling__C"]
+        assert any("ceiling__C" in sentence for sentence in report.explanation)

@@ -9,11 +9,13 @@ import pytest
 from hypothesis import given, settings
 
 from allocation import ExactnessError, allocate, parse_scenario
+from allocation.diagnose import diagnose
+from allocation.exact import check_cells_leximin
 from allocation.model import Cell, build_problem
 from allocation.report import AllocationReport
 from allocation.rules import constrained
 from tests.allocation.checks import improving_cycle, improving_transfer
-from tests.allocation.conftest import bounded_documents, offlimits_document
+from tests.allocation.conftest import bounded_documents, extreme_documents, offlimits_document
 
 REALISTIC = {"min_amount": 100_000}
 NEGOTIATED = {"min_amount": 100_000, "moderate": True}
@@ -117,3 +119,35 @@ class TestSolverChoice:
 
         with pytest.raises(UnknownSolver):
             allocate(parse_scenario(offlimits_document()), solver="glpk")
+
+
+class TestExtremeScales:
+    """Tiny bounds against huge totals, many ministries at the cap, fixed cents, one giant."""
+
+    @settings(max_examples=200)
+    @given(extreme_documents())
+    def test_every_feasible_extreme_is_answered_and_certified(
+        self, document: dict[str, Any]
+    ) -> None:
+        scenario = parse_scenario(document)
+        problem = build_problem(scenario)
+        report = allocate(scenario)
+        if report.status == "infeasible":
+            assert diagnose(problem) == report.problems
+            return
+        assert sum(line.total for line in report.lines) == problem.total
+        for pool in problem.pools:
+            assert sum(dict(line.pools)[pool.name] for line in report.lines) == pool.amount
+        for line in report.lines:
+            upper = problem.upper(line.ministry)
+            assert problem.lower(line.ministry) <= line.total
+            assert upper is None or line.total <= upper
+        allocation = constrained(problem, solver="highs")
+        check_cells_leximin(problem, allocation.cells)
+        assert improving_transfer(problem, allocation.cells) is None
+
+    @settings(max_examples=40)
+    @given(extreme_documents(max_ministries=6))
+    def test_highs_and_cbc_agree_at_extreme_scales(self, document: dict[str, Any]) -> None:
+        scenario = parse_scenario(document)
+        assert pay(allocate(scenario, solver="cbc")) == pay(allocate(scenario, solver="highs"))

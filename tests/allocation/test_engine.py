@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from allocation import InvalidScenario, allocate, parse_scenario
+from allocation import InvalidScenario, allocate, canonical_json, parse_scenario
 from tests.allocation.conftest import base_only_document, offlimits_document
 
 
@@ -70,3 +70,38 @@ class TestInfeasibleReport:
     def test_an_empty_year_allocates_zero(self) -> None:
         report = allocate(parse_scenario(base_only_document(base="0.00")))
         assert [line.total for line in report.lines] == [0] * 6
+
+
+class TestSharedHiGHS:
+    def test_allocates_after_something_else_started_highs_with_its_own_threads(self) -> None:
+        """HiGHS keeps one thread pool per process; the engine must not depend on owning it.
+
+        Another user of HiGHS runs first, with HiGHS's default threads; the report (duals
+        and all) must be the one this process gets.
+        """
+        import subprocess
+        import sys
+        from pathlib import Path
+
+        script = (
+            "import highspy\n"
+            "other = highspy.Highs()\n"
+            "other.setOptionValue('output_flag', False)\n"
+            "other.addVars(1, [0.0], [1.0])\n"
+            "other.changeColsCost(1, [0], [1.0])\n"
+            "other.run()\n"
+            "from allocation import allocate, canonical_json, parse_scenario\n"
+            "from tests.allocation.conftest import offlimits_document\n"
+            "print(canonical_json(allocate(parse_scenario(offlimits_document())).to_dict()))\n"
+        )
+        root = Path(__file__).resolve().parents[2]
+        done = subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            cwd=root,
+            timeout=120,
+            check=False,
+        )
+        here = canonical_json(allocate(parse_scenario(offlimits_document())).to_dict())
+        assert done.stdout.strip().splitlines()[-1:] == [here], done.stderr

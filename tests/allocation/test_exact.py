@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import Any
 
 import pytest
 
@@ -11,6 +12,7 @@ from allocation.exact import (
     LinearForm,
     check_allocation,
     check_cells_leximin,
+    check_split,
     check_totals_optimal,
     peel_forced_cells,
     solve_levels,
@@ -94,3 +96,41 @@ class TestCertificates:
         cells[Cell("BZ", "base")] -= STEP
         with pytest.raises(ExactnessError, match="ceiling__OCW"):
             check_allocation(problem, cells)
+
+
+class TestCheckSplit:
+    def totals(self, problem: Any, cells: dict[Cell, Fraction]) -> dict[str, Fraction]:
+        return {m: sum(v for c, v in cells.items() if c.ministry == m) for m in problem.ministries}
+
+    def test_the_engine_split_passes(self) -> None:
+        problem, cells = offlimits()
+        check_split(problem, self.totals(problem, cells), cells=cells)
+
+    def test_a_total_beyond_its_ceiling_is_caught(self) -> None:
+        problem, cells = offlimits()
+        cells[Cell("OCW", "base")] += STEP
+        cells[Cell("BZ", "base")] -= STEP
+        with pytest.raises(ExactnessError, match="ceiling__OCW"):
+            check_split(problem, self.totals(problem, cells), cells=cells)
+
+    def test_totals_that_do_not_add_up_are_caught(self) -> None:
+        problem, cells = offlimits()
+        totals = self.totals(problem, cells)
+        totals["BZ"] += 1
+        with pytest.raises(ExactnessError, match="add up"):
+            check_split(problem, totals, cells=cells)
+
+    def test_a_negative_cell_is_caught(self) -> None:
+        problem, cells = offlimits()
+        moved = cells[Cell("JenV", "hulplijn")] + 1
+        cells[Cell("JenV", "hulplijn")] -= moved
+        cells[Cell("JenV", "base")] += moved
+        with pytest.raises(ExactnessError, match="negative"):
+            check_split(problem, self.totals(problem, cells), cells=cells)
+
+    def test_a_cell_without_weight_that_carries_money_is_caught(self) -> None:
+        problem, cells = offlimits()
+        cells[Cell("OCW", "hulplijn")] = STEP
+        cells[Cell("OCW", "base")] -= STEP
+        with pytest.raises(ExactnessError, match="zero__OCW__hulplijn"):
+            check_split(problem, self.totals(problem, cells), cells=cells)

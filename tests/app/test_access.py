@@ -15,11 +15,17 @@ from sqlmodel import Session
 
 from app.auth import Principal, Role
 from app.schemas import WeightSetCreate
-from app.services import allocations, weight_sets
+from app.services import allocations, plans, weight_sets
 from tests.conftest import Seeded, auth
 
-OPEN_ROUTES = {("GET", "/health")}
-SAMPLE_PATH_VALUES = {"code": "JenV", "weight_set_id": "1", "scenario_id": "1", "report_id": "1"}
+OPEN_ROUTES = {("GET", "/health"), ("GET", "/v1/audit/keys")}
+SAMPLE_PATH_VALUES = {
+    "code": "JenV",
+    "weight_set_id": "1",
+    "scenario_id": "1",
+    "report_id": "1",
+    "publication_id": "1",
+}
 ROLES = ["admin", "negotiator", "finance_jenv", "finance_bzk", "reader"]
 
 
@@ -91,6 +97,12 @@ class TestEveryRouteNeedsAKey:
         response = client.get("/v1/ministries", headers={"X-API-Key": keys["reader"]})
         assert response.status_code == 200
 
+    def test_the_public_keys_are_readable_without_a_key(self, client: TestClient):
+        response = client.get("/v1/audit/keys")
+        assert response.status_code == 200
+        [key] = response.json()["keys"]
+        assert key["key_id"].startswith("ed25519:") and key["status"] == "active"
+
 
 EDITOR = Principal(key_prefix="test", role=Role.NEGOTIATOR)
 
@@ -120,7 +132,26 @@ def report_ids(db: Session, seeded: Seeded) -> dict[str, int]:
         db, EDITOR, published.row.id, if_match="*", acknowledge_unadopted_weights=True
     )
     db.commit()
-    return {"published": published.row.id, "unpublished": draft.row.id}
+    plan_request = plans.PlanRequest(
+        scenario_id=None,
+        scenario={**SMALL_SCENARIO, "year": 2040, "projection": {"years": 2}},
+        rule=None,
+        solver="highs",
+    )
+    shown = plans.create(db, EDITOR, plan_request)
+    db.commit()
+    plans.publish(db, EDITOR, shown.plan.id, if_match="*", acknowledge_unadopted_weights=True)
+    db.commit()
+    hidden = plans.create(db, EDITOR, plan_request)
+    db.commit()
+    [publication] = allocations.publications(db, year=2027)
+    return {
+        "published": published.row.id,
+        "unpublished": draft.row.id,
+        "published_plan": shown.plan.id,
+        "unpublished_plan": hidden.plan.id,
+        "publication": publication.id or 0,
+    }
 
 
 @dataclass(frozen=True)
@@ -196,12 +227,39 @@ REPORTS_MATRIX = [
     ),
     Case("GET", "/v1/publications", _all(200)),
     Case("GET", "/v1/audit/verify", _editors(200)),
+    Case("GET", "/v1/audit/keys", _all(200)),
+    Case("GET", "/v1/audit/head", _all(200)),
+    Case("GET", "/v1/audit/consistency?first=1", _all(200)),
+    Case("GET", "/v1/allocations/{published}/proof", _all(200)),
+    Case("GET", "/v1/allocations/{unpublished}/proof", _editors(200)),
+    Case("GET", "/v1/publications/{publication}/proof", _all(200)),
     Case("GET", "/v1/ministries/JenV/share?year=2027", _own_ministry(200)),
     Case("GET", "/v1/ministries/BZK/share?year=2027", {**_all(200), "finance_jenv": 403}),
     Case("POST", "/v1/comparisons", _editors(200), {"scenario": SMALL_SCENARIO}),
     Case("GET", "/v1/budget-table?from=2027&to=2031", _all(200)),
 ]
-ROLE_MATRIX = FOUNDATION_MATRIX + REPORTS_MATRIX
+PLANS_MATRIX = [
+    Case("POST", "/v1/plans", _editors(201), {"scenario": SMALL_SCENARIO}),
+    Case("GET", "/v1/plans", _all(200)),
+    Case("GET", "/v1/plans/{published_plan}", _all(200)),
+    Case("GET", "/v1/plans/{unpublished_plan}", _editors(200)),
+    Case(
+        "POST",
+        "/v1/plans/{unpublished_plan}/publish",
+        _editors(200),
+        {"acknowledge_unadopted_weights": True},
+    ),
+    Case(
+        "POST",
+        "/v1/sweeps",
+        _editors(200),
+        {
+            "scenario": SMALL_SCENARIO,
+            "vary": [{"parameter": "weight", "ministry": "JenV", "values": [1, 2]}],
+        },
+    ),
+]
+ROLE_MATRIX = FOUNDATION_MATRIX + REPORTS_MATRIX + PLANS_MATRIX
 
 
 class TestRoleMatrix:
@@ -231,6 +289,10 @@ class TestRoleMatrix:
             (m, re.sub(r"{(published|unpublished)}", "{report_id}", p)) for m, p in normalised
         }
         normalised = {(m, p.replace("{scenario}", "{scenario_id}")) for m, p in normalised}
+        normalised = {
+            (m, re.sub(r"{(published|unpublished)_plan}", "{plan_id}", p)) for m, p in normalised
+        }
+        normalised = {(m, p.replace("{publication}", "{publication_id}")) for m, p in normalised}
         normalised = {
             (m, re.sub(r"/ministries/(JenV|OCW|BZK)", "/ministries/{code}", p))
             for m, p in normalised

@@ -3,7 +3,6 @@ negotiator's run is never queued behind verifications."""
 
 from __future__ import annotations
 
-import random
 import threading
 import time
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ from app.concurrency import RateLimiter, retry_after
 from app.main import create_app
 from app.schemas import SCENARIO_EXAMPLE
 from app.settings import get_settings
+from tests.builders import large_scenario
 from tests.conftest import auth
 from tests.databases import fresh_database
 from tests.servers import prepared, running_server
@@ -82,26 +82,6 @@ class TestTheBucket:
         assert all(bucket.admit("k", now=0.0) == 0.0 for _ in range(100))
 
 
-def _large_scenario(ministries: int, channels: int, *, seed: int = 7) -> dict[str, object]:
-    rng = random.Random(seed)
-    codes = [f"M{i:03d}" for i in range(ministries)]
-    return {
-        "year": 2027,
-        "base": "900000000.00",
-        "weights": {code: rng.randint(1, 9) for code in codes},
-        "variable": [
-            {
-                "channel": f"c{c}",
-                "rate_per_contact": "3.00",
-                "contacts": 100_000 + c,
-                "weights": {code: rng.randint(1, 9) for code in codes if rng.random() > 0.2},
-            }
-            for c in range(channels)
-        ],
-        "constraints": {"max_share": "0.05"},
-    }
-
-
 class TestRunsDoNotWaitBehindVerifications:
     """Four verifications of large reports (different ones, so none is remembered) are
     running; a negotiator's small run must still be answered at once. CI uses 40 ministries ×
@@ -125,7 +105,7 @@ class TestRunsDoNotWaitBehindVerifications:
                     ).raise_for_status()
                 report_ids = []
                 for seed in range(self.VERIFICATIONS):
-                    scenario = _large_scenario(self.MINISTRIES, self.CHANNELS, seed=seed)
+                    scenario = large_scenario(self.MINISTRIES, self.CHANNELS, seed=seed)
                     large = http.post("/v1/allocations", headers=admin, json={"scenario": scenario})
                     assert large.status_code == 201, large.text
                     report_ids.append(large.json()["id"])
@@ -155,3 +135,55 @@ class TestRunsDoNotWaitBehindVerifications:
         assert small.status_code == 201
         assert sorted(outcomes) == [200] * self.VERIFICATIONS
         assert small_seconds < 2.0
+
+
+@pytest.fixture
+def tight(monkeypatch: pytest.MonkeyPatch, app: FastAPI) -> Iterator[TestClient]:
+    """The app with a solve budget of a thousandth of a second."""
+    monkeypatch.setenv("COSTSHARE_SOLVE_BUDGET_SECONDS", "0.001")
+    get_settings.cache_clear()
+    try:
+        configured = create_app()
+        configured.dependency_overrides = app.dependency_overrides
+        with TestClient(configured, raise_server_exceptions=False) as client:
+            yield client
+    finally:
+        get_settings.cache_clear()
+
+
+class TestSolveBudget:
+    def test_a_run_past_the_budget_is_refused_with_its_size_and_nothing_is_stored(
+        self, tight: TestClient, keys: dict[str, str], seeded
+    ):
+        admin = auth(keys["admin"])
+        for index in range(40):
+            tight.post(
+                "/v1/ministries",
+                headers=admin,
+                json={"code": f"M{index:03d}", "name": f"M {index}", "chapter": "XV"},
+            )
+        before = tight.get("/v1/allocations", headers=admin).json()["total"]
+        refused = tight.post(
+            "/v1/allocations", headers=admin, json={"scenario": large_scenario(40, 6)}
+        )
+        assert refused.status_code == 422
+        assert refused.json()["type"] == "/problems/too-large"
+        assert "40 ministries × 7 pools" in refused.json()["detail"]
+        assert "0.001 s budget" in refused.json()["detail"]
+        assert tight.get("/v1/allocations", headers=admin).json()["total"] == before
+
+    def test_plans_and_sweeps_keep_the_budget_too(
+        self, tight: TestClient, keys: dict[str, str], seeded
+    ):
+        admin = auth(keys["admin"])
+        plan = tight.post("/v1/plans", headers=admin, json={"scenario_id": seeded.plan_scenario_id})
+        assert plan.status_code == 422 and plan.json()["type"] == "/problems/too-large"
+        sweep = tight.post(
+            "/v1/sweeps",
+            headers=admin,
+            json={
+                "scenario_id": seeded.plan_scenario_id,
+                "vary": [{"parameter": "weight", "ministry": "EZ", "values": [1, 2, 3]}],
+            },
+        )
+        assert sweep.status_code == 422 and sweep.json()["type"] == "/problems/too-large"

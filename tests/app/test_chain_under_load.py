@@ -1,5 +1,6 @@
-"""The chain under real concurrency and faults, on a database of its own with real commits:
-concurrent runs all succeed and stay linear; a failure midway leaves no half report."""
+"""The chain and the signed log under real concurrency and faults, on a database of its own
+with real commits: concurrent runs all succeed and stay linear, every head reaches the
+checkpoint file; a failure midway leaves no half report, no entry and no head."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from app.db import dispose_engines, get_engine, session_for
+from app.ledger.checkpoints import read_checkpoints
 from app.main import create_app
 from app.seed import seed
 from app.services import allocations
@@ -55,7 +57,10 @@ class TestConcurrentRuns:
         assert statuses == [201] * RUNS
         with TestClient(create_app()) as client:
             chain = client.get("/v1/audit/verify", headers=auth(live)).json()
-        assert chain == {**chain, "valid": True, "length": RUNS, "checked": RUNS}
+        assert chain == {**chain, "valid": True, "reports": RUNS, "checked": RUNS}
+        assert chain["findings"] == []
+        checkpoints = read_checkpoints(get_settings().checkpoint_file).checkpoints
+        assert sorted(c.head.tree_size for c in checkpoints) == list(range(1, RUNS + 1))
         with get_engine().connect() as connection:
             ids = [
                 r[0]
@@ -88,4 +93,6 @@ class TestFailureMidway:
             assert after.status_code == 201
             assert after.json()["id"] == 2
             chain = client.get("/v1/audit/verify", headers=auth(live)).json()
-            assert chain["valid"] is True and chain["length"] == 2
+            assert chain["valid"] is True and chain["reports"] == chain["tree_size"] == 2
+        checkpoints = read_checkpoints(get_settings().checkpoint_file).checkpoints
+        assert [c.head.tree_size for c in checkpoints] == [1, 2]

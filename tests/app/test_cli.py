@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.databases import fresh_database
+from tests.databases import fresh_database, owner_url, service_role
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -39,6 +39,17 @@ def costshare(url: str, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def migrate(url: str) -> None:
+    """`costshare migrate` as the schema's owner and, where the service has a role of its own,
+    `costshare db grant-service-role` for it: what an operator runs."""
+    done = costshare(owner_url(url), "migrate")
+    assert done.returncode == 0, done.stderr
+    role = service_role()
+    if role is not None:
+        granted = costshare(owner_url(url), "db", "grant-service-role", role)
+        assert granted.returncode == 0, granted.stderr
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -47,7 +58,7 @@ def _free_port() -> int:
 
 class TestCommands:
     def test_migrate_and_seed_twice_then_keys_create_list_and_revoke(self, fresh_url: str):
-        assert costshare(fresh_url, "migrate").returncode == 0
+        migrate(fresh_url)
         first = costshare(fresh_url, "seed")
         assert "added JenV" in first.stdout
         assert costshare(fresh_url, "seed").stdout.strip() == "seed: nothing to add"
@@ -63,7 +74,7 @@ class TestCommands:
         assert "revoked" in costshare(fresh_url, "keys", "list").stdout
 
     def test_a_finance_key_without_a_ministry_is_refused_with_a_reason(self, fresh_url: str):
-        costshare(fresh_url, "migrate")
+        migrate(fresh_url)
         refused = costshare(fresh_url, "keys", "create", "--role", "finance")
         assert refused.returncode == 2
         assert "needs --ministry" in refused.stderr
@@ -118,11 +129,17 @@ class TestServe:
     def test_in_a_container_the_first_key_goes_to_an_owner_only_file_and_never_to_the_log(
         self, fresh_url: str, tmp_path: Path
     ):
-        costshare(fresh_url, "migrate")
+        migrate(fresh_url)
         costshare(fresh_url, "seed")
         port = _free_port()
         key_file = tmp_path / "secrets" / "first-admin-key"
-        env = {**os.environ, "DATABASE_URL": fresh_url, "COSTSHARE_FIRST_KEY_FILE": str(key_file)}
+        keyring_dir = tmp_path / "signing-keys"
+        env = {
+            **os.environ,
+            "DATABASE_URL": fresh_url,
+            "COSTSHARE_FIRST_KEY_FILE": str(key_file),
+            "COSTSHARE_SIGNING_KEYS": str(keyring_dir),
+        }
         server = subprocess.Popen(
             [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
             cwd=ROOT,
@@ -148,6 +165,9 @@ class TestServe:
         records = [json.loads(line) for line in lines]  # every line is one JSON object
         assert key not in output
         assert any(str(key_file) in r.get("message", "") for r in records)
+        assert (keyring_dir / "keyring.json").is_file()
+        assert keyring_dir.stat().st_mode & 0o777 == 0o700
+        assert any("signing keyring was created" in r.get("message", "") for r in records)
         assert any(r.get("docs") == f"{base}/docs" for r in records)
         access = [r for r in records if r["logger"] == "costshare.access"]
         paths = [(r["path"], r["status"]) for r in access if r["path"] == "/v1/ministries"]
@@ -160,7 +180,7 @@ class TestServe:
     def test_on_a_terminal_the_first_key_is_shown_once_with_the_docs_url(
         self, fresh_url: str, tmp_path: Path
     ):
-        costshare(fresh_url, "migrate")
+        migrate(fresh_url)
         port = _free_port()
         key_file = tmp_path / "first-admin-key"
         env = {**os.environ, "DATABASE_URL": fresh_url, "COSTSHARE_FIRST_KEY_FILE": str(key_file)}
@@ -199,7 +219,17 @@ class TestHelp:
             timeout=60,
         )
         assert done.returncode == 0
-        for command in ("serve", "migrate", "seed", "openapi", "allocate", "keys"):
+        for command in (
+            "serve",
+            "migrate",
+            "seed",
+            "openapi",
+            "allocate",
+            "keys",
+            "verify",
+            "signing-keys",
+            "db",
+        ):
             assert re.search(rf"^\s+{command}\s+\S", done.stdout, re.MULTILINE), command
         serve = subprocess.run(
             [sys.executable, "-m", "app.cli", "serve", "--help"],

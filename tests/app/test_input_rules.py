@@ -215,3 +215,45 @@ class TestSecurityHeaders:
         response = client.get("/v1/ministries", headers=auth(keys["reader"]))
         assert response.headers["cache-control"] == "no-store"
         assert client.get("/v1/ministries").headers["cache-control"] == "no-store"
+
+
+class TestLengths:
+    """The longest text the API accepts fits its column: PostgreSQL refuses what does not fit,
+    SQLite would store it, so a longer text is a 422 on both, never a 500."""
+
+    @pytest.mark.parametrize(
+        ("path", "body", "limit"),
+        [
+            ("/v1/weight-sets", {"weights": {"JenV": 1}}, 120),
+            ("/v1/scenarios", {"document": SCENARIO_EXAMPLE}, 120),
+            ("/v1/ministries", {"code": "SZW", "chapter": "XV"}, 200),
+        ],
+    )
+    def test_a_name_at_its_limit_is_stored_and_one_longer_is_refused(
+        self, client: TestClient, keys: dict[str, str], path, body, limit
+    ):
+        longer = client.post(
+            path, headers=auth(keys["admin"]), json=body | {"name": "n" * (limit + 1)}
+        )
+        _problem(longer, 422, "name")
+        stored = client.post(path, headers=auth(keys["admin"]), json=body | {"name": "n" * limit})
+        assert stored.status_code == 201, stored.text
+        assert stored.json()["name"] == "n" * limit
+
+    def test_a_chapter_fits_its_column(self, client: TestClient, keys: dict[str, str]):
+        body = {"code": "SZW", "name": "SZW"}
+        longer = client.post(
+            "/v1/ministries", headers=auth(keys["admin"]), json=body | {"chapter": "XXXVIIIIA"}
+        )
+        _problem(longer, 422, "chapter")
+        stored = client.post(
+            "/v1/ministries", headers=auth(keys["admin"]), json=body | {"chapter": "XXXVIIIA"}
+        )
+        assert stored.status_code == 201, stored.text
+
+    def test_a_key_label_longer_than_its_column_is_refused(self, db):
+        from app.errors import InvalidInput
+        from app.services import keys as key_service
+
+        with pytest.raises(InvalidInput, match="label"):
+            key_service.create(db, role="reader", ministry_code=None, label="l" * 121)

@@ -22,7 +22,7 @@ from app.settings import get_settings
 from bench.loadgen import run_load
 from tests.conftest import auth
 from tests.databases import fresh_database
-from tests.servers import Server, prepared, running_server
+from tests.servers import Server, prepared, running_server, verify_whole_log
 
 LOAD_CLIENTS = int(os.environ.get("COSTSHARE_TEST_LOAD_CLIENTS", "50"))
 LOAD_SECONDS = float(os.environ.get("COSTSHARE_TEST_LOAD_SECONDS", "8"))
@@ -48,7 +48,7 @@ def _publish_first(base: str, keys: dict[str, str]) -> int:
 
 
 def _chain(base: str, keys: dict[str, str]) -> dict[str, object]:
-    return httpx.get(f"{base}/v1/audit/verify", headers=auth(keys["admin"]), timeout=60).json()
+    return verify_whole_log(base, keys["admin"])
 
 
 class TestUnderLoad:
@@ -65,8 +65,9 @@ class TestUnderLoad:
         assert result.errors == []
         assert result.requests > LOAD_CLIENTS
         assert len(set(result.created_ids)) == len(result.created_ids)
-        assert chain["valid"] is True
-        assert chain["length"] == 1 + len(result.created_ids)
+        assert chain["valid"] is True, chain["findings"]
+        assert chain["reports"] == 1 + len(result.created_ids)
+        assert chain["checked"] == chain["tree_size"] == 2 + len(result.created_ids)
         assert sorted(result.created_ids) == list(
             range(first + 1, first + 1 + len(result.created_ids))
         )
@@ -117,7 +118,7 @@ class TestKilledServer:
             server.stop()
         assert len(acknowledged) >= 5
         assert chain["valid"] is True, chain
-        assert chain["length"] == chain["checked"] >= len(acknowledged)
+        assert chain["reports"] == chain["checked"] == chain["tree_size"] >= len(acknowledged)
         stored_ids = {item["id"] for item in stored["items"]}
         assert set(acknowledged) <= stored_ids
 

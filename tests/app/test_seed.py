@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import text
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from app.seed import seed
 from app.services.weight_sets import WeightValues
@@ -49,7 +49,7 @@ class TestSeeding:
     def test_the_2027_scenario_has_the_base_and_three_channels(self, db: Session):
         from app.models import Scenario
 
-        [scenario] = db.exec(text("SELECT id FROM scenario")).all()  # type: ignore[call-overload]
+        scenario = db.exec(text("SELECT min(id) FROM scenario")).one()  # type: ignore[call-overload]
         document = db.get(Scenario, scenario[0]).document  # type: ignore[union-attr]
         assert document["year"] == 2027
         assert document["base"] == "5000000.00"
@@ -59,3 +59,18 @@ class TestSeeding:
         assert channels["hulplijn"]["reference_contacts"] == round(9281 * 1.3)
         assert channels["hulplijn"]["contacts"] == round(9281 * 1.3**2)
         assert channels["meldpunt"]["contacts"] == round(927581 * 1.3**2)
+
+    def test_the_plan_scenario_covers_2027_to_2031_with_todays_funding(self, db: Session):
+        from allocation import parse_scenario
+        from app.models import Scenario
+
+        plan = [s for s in db.exec(select(Scenario)).all() if "2027-2031" in s.name]
+        assert len(plan) == 1
+        assert "ILLUSTRATIVE ASSUMPTION" in plan[0].description
+        document = {k: v for k, v in plan[0].document.items() if k != "weight_set"}
+        scenario = parse_scenario({**document, "weights": {"JenV": 1, "BZK": 1}})
+        assert scenario.projection is not None and scenario.projection.years == 5
+        cuts = {(s.name, s.ministry, s.amount, s.first, s.last) for s in scenario.funding}
+        assert ("JenV subsidy after the cut", "JenV", 365_000_000, 2027, None) in cuts
+        bzk = [s for s in scenario.funding if s.ministry == "BZK"]
+        assert [(s.amount, s.last) for s in bzk] == [(50_000_000, 2027)]

@@ -1,0 +1,111 @@
+"""A light HTTP/1.1 load client: N keep-alive connections on raw asyncio sockets.
+
+An httpx client saturates its own core before a server on the same two cores does, so the
+ratios between endpoints would measure the client. This one parses only the status line and
+Content-Length, and keeps every connection alive, so nearly all the CPU it leaves goes to the
+server. Loopback only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+
+@dataclass
+class RawResult:
+    """Latencies (seconds) of the answered requests, and what went wrong."""
+
+    seconds: float
+    latencies: list[float] = field(default_factory=list)
+    statuses: dict[int, int] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def throughput(self) -> float:
+        return len(self.latencies) / self.seconds if self.seconds else 0.0
+
+    def percentile(self, q: float) -> float:
+        ordered = sorted(self.latencies)
+        if not ordered:
+            return 0.0
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+    def summary(self) -> dict[str, float]:
+        return {
+            "requests": len(self.latencies),
+            "rps": round(self.throughput, 1),
+            "p50_ms": round(statistics.median(self.latencies) * 1000, 1) if self.latencies else 0,
+            "p99_ms": round(self.percentile(0.99) * 1000, 1),
+            "errors": len(self.errors) + sum(n for s, n in self.statuses.items() if s >= 400),
+        }
+
+
+async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    """The status and the body of one HTTP/1.1 response with a Content-Length."""
+    status_line = await reader.readline()
+    if not status_line:
+        raise ConnectionError("connection closed")
+    status = int(status_line.split(b" ", 2)[1])
+    length = 0
+    while True:
+        line = await reader.readline()
+        if line in (b"\r\n", b"\n", b""):
+            break
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value.strip())
+    body = await reader.readexactly(length) if length else b""
+    return status, body
+
+
+async def _connection(
+    host: str, port: int, request: bytes, *, until: float, result: RawResult
+) -> None:
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        while time.monotonic() < until:
+            started = time.perf_counter()
+            writer.write(request)
+            await writer.drain()
+            status, _ = await read_response(reader)
+            result.latencies.append(time.perf_counter() - started)
+            result.statuses[status] = result.statuses.get(status, 0) + 1
+    except (ConnectionError, asyncio.IncompleteReadError, ValueError) as exc:
+        result.errors.append(type(exc).__name__)
+    finally:
+        writer.close()
+
+
+def request_bytes(
+    method: str, path: str, host: str, headers: dict[str, str], body: bytes = b""
+) -> bytes:
+    """One keep-alive HTTP/1.1 request."""
+    lines = [f"{method} {path} HTTP/1.1", f"Host: {host}", "Connection: keep-alive"]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    if body:
+        lines += ["Content-Type: application/json", f"Content-Length: {len(body)}"]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+async def _load(url: str, headers: dict[str, str], *, clients: int, seconds: float) -> RawResult:
+    parts = urlsplit(url)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 80
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    request = request_bytes("GET", path, f"{host}:{port}", headers)
+    result = RawResult(seconds=seconds)
+    until = time.monotonic() + seconds
+    await asyncio.gather(
+        *(_connection(host, port, request, until=until, result=result) for _ in range(clients))
+    )
+    return result
+
+
+def run(url: str, headers: dict[str, str], *, clients: int, seconds: float) -> RawResult:
+    """Drive ``url`` (loopback only) with ``clients`` keep-alive connections for ``seconds``."""
+    if not url.startswith(("http://127.", "http://localhost", "http://[::1]")):
+        raise ValueError("load is only ever sent to this machine's loopback")
+    return asyncio.run(_load(url, headers, clients=clients, seconds=seconds))
