@@ -199,6 +199,7 @@ class Publication(SQLModel, table=True):
         nullable=False,
         sa_column_kwargs={"server_default": sa_false()},
     )
+    plan_id: int | None = Field(default=None, foreign_key="plan.id", sa_type=Integer)
 
 
 class WebSession(SQLModel, table=True):
@@ -215,7 +216,6 @@ class WebSession(SQLModel, table=True):
     csrf_token: str = Field(sa_type=String(64), nullable=False)
     created_at: datetime = _ts()
     expires_at: datetime = Field(sa_type=UtcDateTime, nullable=False, index=True)
-    plan_id: int | None = Field(default=None, foreign_key="plan.id", sa_type=Integer)
 
 
 class LogEntry(SQLModel, table=True):
