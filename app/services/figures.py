@@ -271,7 +271,8 @@ def status_quo_column(report: dict[str, Any]) -> dict[str, Any] | None:
     }
 
 
-def _with_status_quo(columns: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def with_status_quo(columns: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The columns with what each ministry pays today first, where the scenario says."""
     today = next((c for c in map(status_quo_column, columns) if c is not None), None)
     return [today, *columns] if today is not None else columns
 
@@ -293,7 +294,7 @@ def compare_rules(
             year, rule=rule, solver=request.solver, time_limit=allocations.solve_budget()
         ).to_dict()
         columns.append({**result, "key": rule})
-    return compare(_with_status_quo(columns), _names(resolved.snapshot))
+    return compare(with_status_quo(columns), _names(resolved.snapshot))
 
 
 def compare_variants(
@@ -321,7 +322,7 @@ def compare_variants(
         ).to_dict()
         columns.append({**result, "key": name})
         labels.update(_names(resolved.snapshot))
-    return compare(_with_status_quo(columns), labels)
+    return compare(with_status_quo(columns), labels)
 
 
 def compare_reports(

@@ -23,6 +23,7 @@ def rule_label(_: Gettext, rule: str) -> str:
         "proportional": _("proportional"),
         "equal": _("equal"),
         "constrained": _("constrained"),
+        "status_quo": _("pays today"),
     }
     return labels.get(rule, rule)
 

@@ -1,11 +1,11 @@
 """The negotiators' comparison for one year of a scenario: every rule side by side, with the
-gains and losses against the proportional split (what the weights alone say).
+gains and losses against what each ministry pays today where the scenario states its current
+funding streams (the status quo), and against the proportional split otherwise.
 
 It resolves the scenario through :func:`app.services.allocations.resolve_request` (the same
 checks as every run) and lays the columns out with :func:`app.services.figures.compare`, so the
 page and ``POST /v1/comparisons`` agree; it adds only the choice of a projected year. Nothing is
-stored. Columns are laid out generically: a status-quo column, once the API has one, is one
-more column.
+stored.
 """
 
 from __future__ import annotations
@@ -39,7 +39,8 @@ def compare_year(
     names = {
         code: m.get("name", code) for code, m in resolved.snapshot.get("ministries", {}).items()
     }
-    compared = figures.compare(columns, names)
+    compared = figures.compare(figures.with_status_quo(columns), names)
     compared["year"] = year
+    compared["gap"] = next((col["funding"]["gap"] for col in columns if col.get("funding")), None)
     compared["reports"] = {col["key"]: col for col in columns}
     return compared

@@ -44,7 +44,7 @@ def _context(page: Page, inputs: scenario_form.Inputs, choices: list[Scenario]) 
         "field_ids": {},
         "result": None,
         "rules": RULES,
-        "rule_labels": {rule: explain.rule_label(_, rule) for rule in RULES},
+        "rule_labels": {rule: explain.rule_label(_, rule) for rule in (*RULES, "status_quo")},
     }
 
 

@@ -272,7 +272,10 @@ def parse(_: Gettext, form: Form, inputs: Inputs, scenario: Scenario) -> Parsed:
         constraints["ceilings"] = {code: f"{v:.2f}" for code, v in ceilings.items()}
     document["constraints"] = constraints
     unchanged = _same_document(document, scenario.document) and year == inputs.base_year
+    # The scenario's own projection terms (a contribution limited to some years, growth per
+    # channel) stay; the form sets how far to project and the growth of every other channel.
     document["projection"] = {
+        **(document.get("projection") or {}),
         "years": year - inputs.base_year + 1,
         "contact_growth": machine_decimal(growth / HUNDRED),
     }

@@ -3,7 +3,11 @@ each role sees what it may, and nothing more."""
 
 from __future__ import annotations
 
+import re
+
 from fastapi.testclient import TestClient
+
+from app.web.formatting import euro
 
 from tests.conftest import Seeded, auth
 from tests.web.conftest import HTML, form_token, sign_in
@@ -137,6 +141,46 @@ class TestDownloads:
 
 
 class TestNegotiatorForm:
+    def _compare_plan_scenario(
+        self, client: TestClient, keys: dict[str, str], seeded: Seeded, year: int
+    ) -> tuple[str, dict]:  # type: ignore[type-arg]
+        page = client.get(f"/vergelijken?scenario={seeded.plan_scenario_id}", headers=HTML).text
+        values = dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', page))
+        values["year"] = str(year)
+        response = client.post("/vergelijken", data=values)
+        assert response.status_code == 200, response.text
+        api = client.post(
+            "/v1/comparisons",
+            headers=auth(keys["negotiator"]),
+            json={"scenario_id": seeded.plan_scenario_id, "year": year},
+        )
+        assert api.status_code == 200, api.text
+        return response.text, api.json()
+
+    def test_a_scenario_with_todays_streams_is_compared_with_what_each_ministry_pays_today(
+        self, client: TestClient, keys: dict[str, str], seeded: Seeded
+    ):
+        sign_in(client, keys["negotiator"])
+        page, api = self._compare_plan_scenario(client, keys, seeded, 2027)
+        assert api["baseline"] == "status_quo"
+        assert 'data-series="status_quo"' in page
+        assert "betaalt nu" in page
+        jenv = next(row for row in api["rows"] if row["ministry"] == "JenV")
+        today = euro(jenv["amounts"]["status_quo"])
+        constrained = euro(jenv["amounts"]["constrained"])
+        row = page.split('data-ministry="JenV"', 1)[1].split("</tr>", 1)[0]
+        assert today in row and constrained in row
+
+    def test_a_contribution_limited_to_2027_holds_in_the_page_as_in_the_api(
+        self, client: TestClient, keys: dict[str, str], seeded: Seeded
+    ):
+        sign_in(client, keys["negotiator"])
+        for year in (2027, 2028):
+            page, api = self._compare_plan_scenario(client, keys, seeded, year)
+            bzk = next(row for row in api["rows"] if row["ministry"] == "BZK")
+            row = page.split('data-ministry="BZK"', 1)[1].split("</tr>", 1)[0]
+            assert euro(bzk["amounts"]["constrained"]) in row, year
+
     def test_a_comparison_stores_nothing(self, client: TestClient, keys: dict[str, str]):
         sign_in(client, keys["negotiator"])
         before = client.get("/v1/allocations", headers=auth(keys["negotiator"])).json()["total"]
