@@ -28,6 +28,21 @@ def rule_label(_: Gettext, rule: str) -> str:
     return labels.get(rule, rule)
 
 
+def check_labels(_: Gettext) -> dict[str, str]:
+    """The checks of a report's verification (``app.services.audit.REPORT_CHECKS``) in words."""
+    return {
+        "report_hash": _("The report's hash matches its contents"),
+        "prev_hash": _("Linked to the report before it"),
+        "entry_signature": _("Signed with the service's key"),
+        "inclusion": _("Included in the signed log"),
+        "publications": _("Its publications are entries of the log"),
+        "weight_set_history": _("Its weights are those the weight set's history records"),
+        "scenario_weights": _("The scenario's weights are the weight set's"),
+        "input_hash": _("Its inputs hash as stated"),
+        "result": _("Recomputed, it gives the same figures"),
+    }
+
+
 def rule_sentence(_: Gettext, rule: str) -> str:
     sentences = {
         "proportional": _(

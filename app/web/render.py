@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from app.auth import EDITORS, Role
+from app.web import explain
 from app.web.i18n import LANGUAGE_NAMES, LANGUAGES, Language
 from app.web.sessions import SignedIn
 from app.web.templating import environment
@@ -72,6 +73,7 @@ def render(
         "current_path": page.request.url.path,
         "languages": [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
         "role_names": role_names(_),
+        "check_labels": explain.check_labels(_),
         **(context or {}),
     }
     return templates().TemplateResponse(page.request, template, values, status_code=status_code)

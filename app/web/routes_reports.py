@@ -14,13 +14,14 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from app import exports
 from app.concurrency import verify_in_worker
-from app.errors import Conflict, PreconditionFailed, TooManyRequests
+from app.errors import Conflict, LogContradiction, PreconditionFailed, TooManyRequests
 from app.exports.document import read_report
 from app.exports.html_format import report_html_policy
+from app.ledger.merkle import hash_hex
 from app.routers.allocations import XLSX, report_document
 from app.routers.common import DbSession
 from app.schemas import MAX_ID
-from app.services import allocations, audit
+from app.services import allocations, audit, signing, vouched
 from app.web import explain
 from app.web.auth import EditorPage, SignedInPage
 from app.web.formatting import cents
@@ -246,5 +247,25 @@ async def audit_page(page: SignedInPage, session: DbSession) -> Response:
     return render(
         page,
         "pages/audit.html",
-        {"title": page.lang.gettext("Audit"), "rows": rows, "chain": chain},
+        {
+            "title": page.lang.gettext("Audit"),
+            "rows": rows,
+            "chain": chain,
+            "head": signed_head(session),
+            "keys": signing.public_keys().to_document().get("keys", []),
+        },
     )
+
+
+def signed_head(session: DbSession) -> dict[str, Any]:
+    """The log's newest signed head as the page shows it, or why it cannot be vouched for."""
+    try:
+        head = vouched.newest_head(session)
+    except LogContradiction as exc:
+        return {"refused": exc.detail}
+    return {
+        "tree_size": head.tree_size,
+        "root_hash": hash_hex(head.root_hash),
+        "timestamp": head.timestamp,
+        "key_id": head.key_id,
+    }

@@ -115,6 +115,20 @@ class TestRoles:
         sign_in(client, keys["negotiator"])
         assert 'data-chain="valid"' in client.get("/controle", headers=HTML).text
 
+    def test_the_audit_page_shows_the_signed_head_the_api_serves(
+        self, client: TestClient, keys: dict[str, str], seeded: Seeded
+    ):
+        _publish(client, keys, seeded)
+        head = client.get("/v1/audit/head", headers=auth(keys["reader"])).json()
+        published_keys = client.get("/v1/audit/keys").json()["keys"]
+        sign_in(client, keys["reader"])
+        page = client.get("/controle", headers=HTML).text
+        shown = page.split('id="signed-head"', 1)[1].split("</dl>", 1)[0]
+        assert f'<dd class="govuk-summary-list__value">{head["tree_size"]}</dd>' in shown
+        assert head["root_hash"] in shown and head["key_id"] in shown
+        assert all(key["key_id"] in page for key in published_keys)
+        assert "Ondertekend met de sleutel van de dienst" in page
+
 
 class TestDownloads:
     def test_the_printable_page_is_standalone_with_its_style_allowed_by_hash(
