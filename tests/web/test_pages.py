@@ -8,7 +8,6 @@ import re
 from fastapi.testclient import TestClient
 
 from app.web.formatting import euro
-
 from tests.conftest import Seeded, auth
 from tests.web.conftest import HTML, form_token, sign_in
 
