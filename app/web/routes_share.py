@@ -61,6 +61,14 @@ def share_page(
     except NotFound:
         context["missing"] = True
         return render(page, "pages/share.html", context, status_code=404)
+    by_year = []
+    for other in sorted(years):
+        try:
+            each = found if other == year else figures.share(session, principal, code, other)
+        except NotFound:
+            continue
+        by_year.append({"year": other, "total": each["total"], "report": each["report"]["id"]})
+    context["by_year"] = by_year
     view = allocations.get(session, principal, int(found["report"]["id"]))
     body = view.body
     line = next(ln for ln in body["lines"] if ln["ministry"] == code)

@@ -129,6 +129,33 @@ class TestRoles:
         assert "Ondertekend met de sleutel van de dienst" in page
 
 
+class TestShareOverTheYears:
+    def test_a_published_plan_shows_finance_its_share_for_every_year(
+        self, client: TestClient, keys: dict[str, str], seeded: Seeded
+    ):
+        editor = auth(keys["negotiator"])
+        plan = client.post(
+            "/v1/plans", headers=editor, json={"scenario_id": seeded.plan_scenario_id}
+        ).json()
+        etag = client.get(f"/v1/plans/{plan['id']}", headers=editor).headers["etag"]
+        published = client.post(
+            f"/v1/plans/{plan['id']}/publish",
+            headers={**editor, "If-Match": etag},
+            json={"acknowledge_unadopted_weights": True},
+        )
+        assert published.status_code == 200, published.text
+        sign_in(client, keys["finance_jenv"])
+        page = client.get("/aandeel?jaar=2029", headers=HTML).text
+        table = page.split('id="share-by-year"', 1)[1].split("</table>", 1)[0]
+        for year in range(2027, 2032):
+            share = client.get(
+                "/v1/ministries/JenV/share",
+                headers=auth(keys["finance_jenv"]),
+                params={"year": year},
+            ).json()
+            assert f'data-year="{year}">{euro(share["total"])}</td>' in table
+
+
 class TestDownloads:
     def test_the_printable_page_is_standalone_with_its_style_allowed_by_hash(
         self, client: TestClient, keys: dict[str, str], seeded: Seeded
