@@ -23,6 +23,7 @@ from app.services import allocations, scenarios
 from app.services import plans as service
 from app.web import explain
 from app.web.auth import EditorPage, SignedInPage
+from app.web.formatting import cents
 from app.web.forms import read_form
 from app.web.negotiation import RULES
 from app.web.render import Page, render
@@ -194,29 +195,39 @@ def _confirmation(page: Page, session: DbSession, plan_id: int) -> dict[str, Any
     view = service.get(session, page.user.principal, plan_id)
     document = plan_document(view)
     changes = []
+    moves: dict[str, dict[int, int]] = {}
     for report, year in zip(view.reports, document["years"], strict=True):
         history = allocations.publications(session, year=report.row.year)
         current = history[-1] if history else None
+        unchanged = current is not None and current.report_id == report.row.id
+        before = (
+            allocations.get(session, page.user.principal, current.report_id).body
+            if current is not None
+            else None
+        )
+        if before is not None and not unchanged:
+            old = {line["ministry"]: cents(line["total"]) for line in before.get("lines", [])}
+            for line in year["lines"]:
+                if line["total"] is not None and line["ministry"] in old:
+                    moves.setdefault(line["ministry"], {})[report.row.year] = (
+                        cents(line["total"]) - old[line["ministry"]]
+                    )
         changes.append(
             {
                 "year": report.row.year,
                 "report_id": report.row.id,
                 "total": year["total"],
                 "current": current,
-                "current_total": (
-                    allocations.get(session, page.user.principal, current.report_id).body.get(
-                        "total"
-                    )
-                    if current is not None
-                    else None
-                ),
-                "unchanged": current is not None and current.report_id == report.row.id,
+                "current_total": before.get("total") if before is not None else None,
+                "unchanged": unchanged,
             }
         )
     return {
         "title": _("Publish plan %(id)s") % {"id": plan_id},
         "plan": document,
         "changes": changes,
+        "moves": dict(sorted(moves.items())),
+        "move_years": sorted({y for cells in moves.values() for y in cells}),
         "infeasible": [y["year"] for y in document["years"] if y["status"] != "optimal"],
         "unadopted": allocations.unadopted_weights(session, view.reports[0].body),
         "weights_text": explain.weights_sentence(_, document.get("weights_source"))[0],

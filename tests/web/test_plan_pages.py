@@ -5,6 +5,7 @@ see what the API lets them see."""
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -32,6 +33,23 @@ def _made_plan(client: TestClient, keys: dict[str, str], seeded: Seeded) -> int:
     found = re.fullmatch(r"/plannen/(\d+)\?nieuw=1", made.headers["location"])
     assert found, made.headers["location"]
     return int(found.group(1))
+
+
+def _published_plan(
+    client: TestClient, keys: dict[str, str], seeded: Seeded, **extra: str
+) -> dict[str, Any]:
+    editor = auth(keys["negotiator"])
+    made = client.post(
+        "/v1/plans", headers=editor, json={"scenario_id": seeded.plan_scenario_id, **extra}
+    ).json()
+    etag = client.get(f"/v1/plans/{made['id']}", headers=editor).headers["etag"]
+    published = client.post(
+        f"/v1/plans/{made['id']}/publish",
+        headers={**editor, "If-Match": etag},
+        json={"acknowledge_unadopted_weights": True},
+    )
+    assert published.status_code == 200, published.text
+    return dict(published.json())
 
 
 def _row(page: str, table: str, attribute: str, value: object) -> str:
@@ -136,6 +154,25 @@ class TestMakingAndPublishing:
         assert 'href="#publish-summary"' in refused.text
         assert "govuk-error-summary" in refused.text
 
+    def test_the_confirmation_shows_what_each_ministry_pays_more_or_less_per_year(
+        self, client: TestClient, keys: dict[str, str], seeded: Seeded
+    ):
+        editor = auth(keys["negotiator"])
+        equal = _published_plan(client, keys, seeded, rule="equal")
+        plan_id = _made_plan(client, keys, seeded)
+        plan = client.get(f"/v1/plans/{plan_id}", headers=editor).json()
+        confirmation = client.get(f"/plannen/{plan_id}/publiceren", headers=HTML).text
+        for new, old in zip(plan["years"], equal["years"], strict=True):
+            row = _row(confirmation, "changes", "data-year", new["year"])
+            assert f'href="/rapporten/{old["report_id"]}"' in row
+            assert f'href="/rapporten/{new["report_id"]}"' in row
+        jenv = _row(confirmation, "moves", "data-ministry", "JenV")
+        for new, old in zip(plan["years"], equal["years"], strict=True):
+            pays = {line["ministry"]: line["total"] for line in old["lines"]}
+            line = next(ln for ln in new["lines"] if ln["ministry"] == "JenV")
+            moved = int(Decimal(line["total"]) * 100) - int(Decimal(pays["JenV"]) * 100)
+            assert signed_euro(moved) in jenv
+
 
 class TestRefusals:
     def test_a_finance_key_cannot_make_plans(
@@ -162,20 +199,7 @@ class TestRefusals:
         self, client: TestClient, keys: dict[str, str], seeded: Seeded
     ):
         draft = _made_plan(client, keys, seeded)
-        published = client.post(
-            "/v1/plans",
-            headers=auth(keys["negotiator"]),
-            json={"scenario_id": seeded.plan_scenario_id, "rule": "equal"},
-        ).json()
-        etag = client.get(f"/v1/plans/{published['id']}", headers=auth(keys["negotiator"]))
-        assert (
-            client.post(
-                f"/v1/plans/{published['id']}/publish",
-                headers={**auth(keys["negotiator"]), "If-Match": etag.headers["etag"]},
-                json={"acknowledge_unadopted_weights": True},
-            ).status_code
-            == 200
-        )
+        published = _published_plan(client, keys, seeded, rule="equal")
         client.cookies.clear()
         sign_in(client, keys["reader"])
         listing = client.get("/plannen", headers=HTML).text
