@@ -83,6 +83,11 @@ def _out(view: service.PlanView) -> PlanOut:
     )
 
 
+def plan_document(view: service.PlanView) -> dict[str, Any]:
+    """The plan as ``GET /v1/plans/{id}`` answers it, as plain JSON values (for the pages)."""
+    return _out(view).model_dump(mode="json")
+
+
 @router.post(
     "/v1/plans",
     summary="Allocate every year of a scenario's projection as one plan",

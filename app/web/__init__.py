@@ -25,6 +25,7 @@ def install(app: FastAPI) -> None:
         routes_compare,
         routes_docs,
         routes_pages,
+        routes_plans,
         routes_reports,
         routes_share,
     )
@@ -37,6 +38,7 @@ def install(app: FastAPI) -> None:
         routes_share,
         routes_reports,
         routes_compare,
+        routes_plans,
     ):
         app.include_router(module.router)
     errors.install(app)

@@ -51,6 +51,7 @@ def navigation(page: Page) -> list[tuple[str, str]]:
         items.append(("/vergelijken", _("Compare rules")))
     items.append(("/aandeel", _("Our share") if page.role is Role.FINANCE else _("Shares")))
     items.append(("/rapporten", _("Reports")))
+    items.append(("/plannen", _("Plans")))
     if page.role is not Role.FINANCE:
         items.append(("/controle", _("Audit")))
     items.append(("/uitleg", _("How it works")))

@@ -18,6 +18,7 @@ from playwright.sync_api import Browser, Route, sync_playwright
 from sqlmodel import Session
 
 from app.db import engine_for
+from app.seed import default_data
 from app.services import keys as key_service
 from tests.browser.conftest import CHROMIUM_FLAGS, LOOPBACK, chromium_path
 from tests.servers import Server, costshare
@@ -75,6 +76,17 @@ def _shoot(
         page.screenshot(path=str(OUT / f"{name}.png"), full_page=path not in {"/docs", "/redoc"})
         print(f"docs/screenshots/{name}.png")
     context.close()
+
+
+def _plan(base: str, key: str) -> int:
+    """A plan of the seeded 2027–2031 scenario, not published."""
+    import httpx
+
+    name = default_data()["plan_scenario"]["name"]
+    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=60) as api:
+        items = api.get("/v1/scenarios").json()["items"]
+        scenario = next(item["id"] for item in items if item["name"] == name)
+        return int(api.post("/v1/plans", json={"scenario_id": scenario}).json()["id"])
 
 
 def main() -> None:
@@ -144,6 +156,16 @@ def main() -> None:
                 server.base,
                 None,
                 [("13-api-docs-swagger", "/docs"), ("14-api-docs-redoc", "/redoc")],
+            )
+            plan = _plan(server.base, negotiator)
+            _shoot(
+                browser,
+                server.base,
+                negotiator,
+                [
+                    ("15-plan", f"/plannen/{plan}"),
+                    ("16-plan-publish-confirmation", f"/plannen/{plan}/publiceren"),
+                ],
             )
             browser.close()
     finally:

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Live, axe_violations, sign_in
-from tests.browser.test_journeys import published_report, seeded_scenario_id
+from tests.browser.test_journeys import made_plan, published_report, seeded_scenario_id
 
 
 def _unpublished(live: Live) -> int:
@@ -30,10 +30,14 @@ PAGES = [
     ("negotiator", "/rapporten/{published}"),
     ("negotiator", "/rapporten/{unpublished}/publiceren"),
     ("negotiator", "/controle"),
+    ("negotiator", "/plannen"),
+    ("negotiator", "/plannen/{plan}"),
+    ("negotiator", "/plannen/{plan}/publiceren"),
     ("finance", "/aandeel?jaar=2027"),
     ("finance", "/aandeel?jaar=2027&ministerie=BZK"),
     ("reader", "/controle"),
     ("reader", "/aandeel?jaar=2027&ministerie=VWS"),
+    ("reader", "/plannen"),
 ]
 
 
@@ -43,21 +47,35 @@ def published(live: Live) -> dict[str, object]:
     return published_report(live)
 
 
+@pytest.fixture(scope="module")
+def plan(live: Live) -> dict[str, object]:
+    """One plan of the seeded 2027–2031 scenario, not published (the pages only read it)."""
+    return made_plan(live)
+
+
 CASES = [(role, path, "nl") for role, path in PAGES] + [
     # The English pages are the same templates with other words: a few of them suffice to
     # check the words themselves (labels, language attribute) once more.
     ("anonymous", "/aanmelden", "en"),
     ("negotiator", "/vergelijken#result", "en"),
     ("finance", "/aandeel?jaar=2027", "en"),
+    ("negotiator", "/plannen/{plan}", "en"),
 ]
 
 
 @pytest.mark.parametrize(("role", "path", "language"), CASES)
 def test_no_serious_or_critical_violations(
-    page: Page, live: Live, published: dict[str, object], role: str, path: str, language: str
+    page: Page,
+    live: Live,
+    published: dict[str, object],
+    plan: dict[str, object],
+    role: str,
+    path: str,
+    language: str,
 ):
     target = path.format(
         published=published["id"],
+        plan=plan["id"],
         unpublished=_unpublished(live) if "{unpublished}" in path else "",
     )
     if language == "en":
@@ -71,6 +89,8 @@ def test_no_serious_or_critical_violations(
         expect(page.locator("#comparison")).to_be_visible()
     else:
         page.goto(target)
+    if target.startswith("/plannen/") and not target.endswith("/publiceren"):
+        expect(page.locator("#plan-chart")).to_be_visible()
     assert page.locator("html").get_attribute("lang") == language
     assert axe_violations(page) == []
 

@@ -11,6 +11,7 @@ from typing import Any
 from openpyxl import load_workbook
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from app.seed import default_data
 from tests.browser.conftest import Live, sign_in
 
 ACK = {"acknowledge_unadopted_weights": True}
@@ -33,6 +34,23 @@ def published_report(live: Live) -> dict[str, Any]:
         published = api.post(f"{path}/publish", headers={"If-Match": etag}, json=ACK)
         assert published.status_code == 200, published.text
         return dict(published.json())
+
+
+def plan_scenario_id(live: Live, key: str) -> int:
+    name = default_data()["plan_scenario"]["name"]
+    with live.api(key) as api:
+        items = api.get("/v1/scenarios", params={"limit": 100}).json()["items"]
+    return min(item["id"] for item in items if item["name"] == name)
+
+
+def made_plan(live: Live) -> dict[str, Any]:
+    """A fresh plan of the seeded 2027–2031 scenario, not published."""
+    key = live.key("negotiator")
+    scenario_id = plan_scenario_id(live, key)
+    with live.api(key) as api:
+        plan = api.post("/v1/plans", json={"scenario_id": scenario_id})
+        assert plan.status_code == 201, plan.text
+        return dict(plan.json())
 
 
 class TestNegotiator:
@@ -112,6 +130,32 @@ class TestNegotiator:
         expect(page.get_by_label("Gewicht van OCW")).to_have_value("veel")
         expect(page.get_by_label("Ondergrens van EZ in euro")).to_have_value("1.000.000,00")
         assert page.locator("#comparison").count() == 0
+
+    def test_makes_a_plan_reads_it_as_a_chart_over_the_years_and_publishes_it(
+        self, page: Page, live: Live
+    ):
+        key = live.key("negotiator")
+        scenario_id = plan_scenario_id(live, key)
+        sign_in(page, key, next_path="/plannen")
+        expect(page.get_by_role("heading", name="Meerjarenplannen")).to_be_visible()
+        page.get_by_label("Scenario", exact=True).select_option(str(scenario_id))
+        page.get_by_role("button", name="Plan maken").click()
+        expect(page.get_by_role("heading", name=re.compile(r"^Plan \d+$"))).to_be_visible()
+        plan_id = int(page.url.split("/plannen/")[1].split("?")[0])
+        rows = page.locator("#funding tbody tr")
+        expect(rows).to_have_count(5)
+        expect(rows.first).to_contain_text("€ 951.917,57")
+        drawn = page.locator("#plan-chart").evaluate(
+            "c => { const chart = Chart.getChart(c); return chart.config.type + ':' +"
+            " chart.data.labels.join(',') + ':' + chart.data.datasets.length; }"
+        )
+        assert drawn == "line:2027,2028,2029,2030,2031:6"
+        page.get_by_role("button", name="Dit plan publiceren…").click()
+        expect(page.locator("#changes tbody tr")).to_have_count(5)
+        page.get_by_label("Ik weet dat deze gewichten niet zijn vastgesteld").check()
+        page.get_by_role("button", name=f"Plan {plan_id} publiceren").click()
+        expect(page.get_by_role("alert")).to_contain_text(f"Plan {plan_id} is nu officieel")
+        expect(page.locator("#plan-state")).to_have_text("gepubliceerd")
 
 
 class TestFinance:
