@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import json
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -72,6 +73,11 @@ class PreparedAnswers:
         self.size = size
         self._answers: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
         self._lock = threading.Lock()
+        _LIVE.add(self)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._answers.clear()
 
     def get(self, key: tuple[Any, ...]) -> bytes | None:
         with self._lock:
@@ -85,6 +91,18 @@ class PreparedAnswers:
             self._answers[key] = answer
             while len(self._answers) > self.size:
                 self._answers.popitem(last=False)
+
+
+_LIVE: weakref.WeakSet[PreparedAnswers] = weakref.WeakSet()
+
+
+def distrust() -> None:
+    """Forget every answer this process prepared. Called when a verification or a read finds
+    the stored log contradicting what was signed: the answers were vouched for when they were
+    prepared, but from then on every read goes through the checks of the ordinary path, which
+    refuse (409 log-contradiction) until the log is whole again."""
+    for answers in list(_LIVE):
+        answers.clear()
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from typing import Any
 from sqlmodel import Session
 
 from allocation.report import sha256_of
+from app import published
 from app.auth import Principal
 from app.errors import LogContradiction
 from app.ledger import entries
@@ -101,6 +102,8 @@ def verify_report(session: Session, principal: Principal, report_id: int) -> Rep
     _signed_entry(session, row, check)
     _publications_of(session, row, check)
     _reperform(session, row, body, check)
+    if not check.valid:
+        published.distrust()
     return check
 
 
@@ -204,6 +207,8 @@ def verify_log(session: Session, *, start: int, limit: int) -> LogCheck:
     _checkpoints(tree, keys, result, above=start, up_to=end)
     _unlogged(session, result)
     check_entries(session, keys, result, start=start, end=end)
+    if not result.valid:
+        published.distrust()
     return result
 
 

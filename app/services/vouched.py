@@ -24,6 +24,7 @@ from sqlalchemy import event
 from sqlmodel import Session
 
 from allocation.report import sha256_of
+from app import published
 from app.errors import InvalidInput, LogContradiction, NotFound
 from app.ledger import entries
 from app.ledger.errors import LedgerError, MalformedDocument
@@ -38,6 +39,13 @@ from app.services import signing
 
 log = logging.getLogger("costshare.log")
 SEE_VERIFY = "see GET /v1/audit/verify"
+
+
+def contradiction(detail: str) -> LogContradiction:
+    """The refusal when the stored log contradicts what was signed; this process's prepared
+    answers are forgotten with it (:func:`app.published.distrust`)."""
+    published.distrust()
+    return LogContradiction(detail)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,19 +87,19 @@ def _trusted_log(session: Session) -> TrustedLog | None:
     try:
         head = signing.head_of(record)
     except MalformedDocument as exc:
-        raise LogContradiction(
+        raise contradiction(
             f"the newest signed head is malformed: {exc.detail}; {SEE_VERIFY}"
         ) from exc
     keys = signing.public_keys()
     problem = signing.head_signature_problem(keys, head)
     if problem is not None:
-        raise LogContradiction(
+        raise contradiction(
             f"the newest signed head ({head.tree_size} entries) does not verify: {problem}; "
             f"{SEE_VERIFY}"
         )
     tree = ledger_log.log_tree(session)
     if head.tree_size > tree.size or tree.root(head.tree_size) != head.root_hash:
-        raise LogContradiction(
+        raise contradiction(
             f"the stored log ({tree.size} entries) does not have the root of its newest signed "
             f"head ({head.tree_size} entries); {SEE_VERIFY}"
         )
@@ -209,7 +217,7 @@ def check_report(
                 f"{row.report_hash}"
             )
     if problem is not None:
-        raise LogContradiction(
+        raise contradiction(
             f"report {row.id} is not as it was signed: {problem}; its figures are not served "
             f"(GET /v1/allocations/{row.id}/verify says more)"
         )
@@ -221,7 +229,7 @@ def evidence(session: Session, row: AllocationReport) -> Evidence:
     trusted = trusted_log(session)
     entry_row = repo.entry_of_report(session, row.id)
     if trusted is None or entry_row is None:
-        raise LogContradiction(f"report {row.id} is not in the signed log; {SEE_VERIFY}")
+        raise contradiction(f"report {row.id} is not in the signed log; {SEE_VERIFY}")
     try:
         report = SignedEntry(
             json.loads(entry_row.entry), entry_row.leaf_index, signing.stored_signature(entry_row)
@@ -237,7 +245,7 @@ def evidence(session: Session, row: AllocationReport) -> Evidence:
         )
     except (LedgerError, json.JSONDecodeError) as exc:
         reason = exc.detail if isinstance(exc, LedgerError) else str(exc)
-        raise LogContradiction(f"report {row.id}: no evidence: {reason}; {SEE_VERIFY}") from exc
+        raise contradiction(f"report {row.id}: no evidence: {reason}; {SEE_VERIFY}") from exc
 
 
 # ---------------------------------------------------------------- proofs
@@ -282,7 +290,7 @@ def _stored_head(session: Session, tree_size: int) -> SignedTreeHead | None:
 def _size(trusted: TrustedLog, asked: int | None, *, field: str) -> int:
     size = trusted.head.tree_size if asked is None else asked
     if size > trusted.head.tree_size:
-        raise LogContradiction(
+        raise contradiction(
             f"{field}: the log's newest signed head has {trusted.head.tree_size} entries, fewer "
             f"than {size}: if you were given a head of {size} entries, this log is not its "
             "continuation (it was truncated, or the head is from another log)"
@@ -295,14 +303,14 @@ def inclusion(session: Session, row: LogEntry, *, tree_size: int | None) -> Incl
     trusted = _required(session)
     size = _size(trusted, tree_size, field="tree_size")
     if row.leaf_index >= size:
-        raise LogContradiction(
+        raise contradiction(
             f"tree_size: entry {row.leaf_index} was appended after the log's first {size} entries"
         )
     try:
         entry = entries.check_entry(json.loads(row.entry))
         signature = signing.stored_signature(row)
     except (MalformedDocument, json.JSONDecodeError) as exc:
-        raise LogContradiction(f"log entry {row.leaf_index} is malformed; {SEE_VERIFY}") from exc
+        raise contradiction(f"log entry {row.leaf_index} is malformed; {SEE_VERIFY}") from exc
     return InclusionProof(
         entry=dict(entry),
         leaf_index=row.leaf_index,
@@ -317,7 +325,7 @@ def inclusion(session: Session, row: LogEntry, *, tree_size: int | None) -> Incl
 def report_inclusion(session: Session, report_id: int, *, tree_size: int | None) -> InclusionProof:
     row = repo.entry_of_report(session, report_id)
     if row is None:
-        raise LogContradiction(f"report {report_id} has no entry in the signed log; {SEE_VERIFY}")
+        raise contradiction(f"report {report_id} has no entry in the signed log; {SEE_VERIFY}")
     return inclusion(session, row, tree_size=tree_size)
 
 
@@ -327,7 +335,7 @@ def publication_inclusion(
     row = repo.entry_of_publication(session, publication_id)
     if row is None:
         if repo.publications_by_id(session, [publication_id]):
-            raise LogContradiction(
+            raise contradiction(
                 f"publication {publication_id} has no entry in the signed log, so it does not "
                 f"count; {SEE_VERIFY}"
             )

@@ -21,7 +21,7 @@ from app.main import create_app
 from app.settings import get_settings
 from bench.loadgen import run_load
 from tests.conftest import auth
-from tests.databases import fresh_database
+from tests.databases import fresh_database, owner_url
 from tests.servers import Server, prepared, running_server, verify_whole_log
 
 LOAD_CLIENTS = int(os.environ.get("COSTSHARE_TEST_LOAD_CLIENTS", "50"))
@@ -165,7 +165,9 @@ class _outage:
             dispose_engines()
             self.folder.rename(self.aside)
             return
-        self.admin = create_engine(self.url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        # Refusing connections to a database is its owner's act, not the service role's.
+        owner = make_url(owner_url(self.url.render_as_string(hide_password=False)))
+        self.admin = create_engine(owner.set(database="postgres"), isolation_level="AUTOCOMMIT")
         with self.admin.connect() as connection:
             name = self.url.database
             connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
