@@ -34,7 +34,11 @@ def alembic_config(database_url: str | None = None):  # type: ignore[no-untyped-
     """Alembic's config for this project; ``database_url`` overrides the settings."""
     from alembic.config import Config
 
-    ini = Path(os.environ.get("COSTSHARE_ALEMBIC_INI", "alembic.ini"))
+    # The project's own alembic.ini wherever the command is run from (a working folder with
+    # its own alembic.ini, or COSTSHARE_ALEMBIC_INI, wins).
+    project = Path(__file__).resolve().parents[1] / "alembic.ini"
+    local = Path("alembic.ini")
+    ini = Path(os.environ.get("COSTSHARE_ALEMBIC_INI") or (local if local.exists() else project))
     config = Config(str(ini))
     config.attributes["skip_logging"] = True
     if database_url:

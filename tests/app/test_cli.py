@@ -110,6 +110,19 @@ class TestMakeTargets:
         assert again.returncode == 0, again.stdout + again.stderr
         assert "seed: nothing to add" in again.stdout
 
+    def test_migrate_works_from_any_folder(self, tmp_path: Path):
+        database = tmp_path / "elsewhere.sqlite3"
+        done = subprocess.run(
+            [str(Path(sys.executable).with_name("costshare")), "migrate"],
+            cwd=tmp_path,
+            env={**os.environ, "DATABASE_URL": f"sqlite:///{database}"},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "database at head" in done.stdout and database.is_file()
+
 
 KEY_PATTERN = re.compile(r"cs_[0-9a-f]{8}_[A-Za-z0-9_-]{43}")
 
