@@ -102,14 +102,17 @@ COMPUTE_FIRST = frozenset(
     {
         ("POST", "/v1/allocations"),
         ("POST", "/v1/comparisons"),
+        ("POST", "/v1/plans"),
+        ("POST", "/v1/sweeps"),
         ("POST", "/vergelijken"),
         ("POST", "/vergelijken/uitvoeren"),
+        ("POST", "/plannen"),
     }
 )
 """Routes that read, then compute for a while (the solver), then maybe write. On SQLite they
 must not hold the write lock while they compute: they start as readers and take the lock
-with :func:`begin_writing` just before they append. The negotiators' pages that compare and run
-are such routes too."""
+with :func:`begin_writing` just before they append (comparisons and sweeps never write). The
+negotiators' pages that compare, run and make plans are such routes too."""
 
 
 def _writes_from_the_start(request: Request) -> bool:
