@@ -24,7 +24,7 @@ from sqlmodel import Session
 
 from app.db import engine_for
 from app.services import keys as key_service
-from tests.databases import fresh_database
+from tests.databases import fresh_database, migrate
 from tests.servers import Server, costshare
 
 CHROMIUM_FLAGS = [
@@ -84,7 +84,7 @@ class Live:
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     folder = tmp_path_factory.mktemp("browser")
     with fresh_database(folder) as url:
-        costshare(url, "migrate")
+        migrate(url)  # as the owner, granting the service role, as an operator does
         costshare(url, "seed")
         server = Server(
             url,
