@@ -14,8 +14,8 @@ from app.errors import InvalidInput, NotFound
 from app.models import Scenario
 from app.routers.common import DbSession
 from app.schemas import MAX_ID
-from app.services import allocations, scenarios
-from app.web import explain, scenario_form
+from app.services import allocations, figures, scenarios
+from app.web import explain, scenario_form, variants
 from app.web.auth import EditorPage
 from app.web.forms import Form, read_form
 from app.web.negotiation import RULES, compare_year
@@ -34,9 +34,20 @@ def _scenario(session: DbSession, scenario_id: int | None) -> tuple[Scenario, li
     return scenarios.get(session, scenario_id), stored
 
 
-def _context(page: Page, inputs: scenario_form.Inputs, choices: list[Scenario]) -> dict[str, Any]:
+def _context(
+    page: Page,
+    inputs: scenario_form.Inputs,
+    choices: list[Scenario],
+    carried: list[variants.Variant] | None = None,
+) -> dict[str, Any]:
     _ = page.lang.gettext
+    kept = carried or []
     return {
+        "variants": kept,
+        "variant_fields": variants.hidden(kept),
+        "variant_result": None,
+        "variant_rule": "constrained",
+        "max_variants": variants.MAX_VARIANTS,
         "title": _("Compare rules"),
         "inputs": inputs,
         "choices": choices,
@@ -68,6 +79,7 @@ class Submitted:
     stored: Scenario
     choices: list[Scenario]
     form: Form
+    variants: list[variants.Variant]
 
 
 async def _read(page: Page, session: DbSession) -> Submitted:
@@ -78,19 +90,9 @@ async def _read(page: Page, session: DbSession) -> Submitted:
         session, int(chosen) if chosen.isdigit() and 0 < int(chosen) <= MAX_ID else None
     )
     inputs = scenario_form.inputs_for(session, page.user.principal, stored)
+    carried = variants.carried(form, inputs)
     parsed = scenario_form.parse(page.lang.gettext, form, inputs, stored)
-    return Submitted(parsed, stored, choices, form)
-
-
-def _request(parsed: scenario_form.Parsed, stored: Scenario, *, rule: str | None) -> Any:
-    if parsed.unchanged:
-        return allocations.RunRequest(
-            scenario_id=stored.id, scenario=None, rule=rule, solver="highs", year=None
-        )
-    year = None if parsed.year == parsed.inputs.base_year else parsed.year
-    return allocations.RunRequest(
-        scenario_id=None, scenario=parsed.document, rule=rule, solver="highs", year=year
-    )
+    return Submitted(parsed, stored, choices, form, carried)
 
 
 def _refused(page: Page, context: dict[str, Any], exc: InvalidInput) -> Response:
@@ -105,7 +107,7 @@ async def compare(page: EditorPage, session: DbSession) -> Response:
     assert page.user is not None
     submitted = await _read(page, session)
     parsed, stored = submitted.parsed, submitted.stored
-    context = _context(page, parsed.inputs, submitted.choices)
+    context = _context(page, parsed.inputs, submitted.choices, submitted.variants)
     if parsed.errors or parsed.year is None:
         context["errors"] = parsed.errors
         return render(page, "pages/compare.html", context, status_code=422)
@@ -115,7 +117,7 @@ async def compare(page: EditorPage, session: DbSession) -> Response:
             compare_year,
             session,
             page.user.principal,
-            request=_request(parsed, stored, rule=None),
+            request=scenario_form.run_request(parsed, stored, rule=None),
             year=parsed.year,
         )
     except InvalidInput as exc:
@@ -131,7 +133,7 @@ async def run(page: EditorPage, session: DbSession) -> Response:
     assert page.user is not None
     submitted = await _read(page, session)
     parsed, stored = submitted.parsed, submitted.stored
-    context = _context(page, parsed.inputs, submitted.choices)
+    context = _context(page, parsed.inputs, submitted.choices, submitted.variants)
     rule = submitted.form.get("rule")
     if rule not in RULES:
         parsed.errors["rule"] = page.lang.gettext("Choose the rule to run")
@@ -144,9 +146,60 @@ async def run(page: EditorPage, session: DbSession) -> Response:
             allocations.run,
             session,
             page.user.principal,
-            _request(parsed, stored, rule=rule),
+            scenario_form.run_request(parsed, stored, rule=rule),
             idempotency_key=None,
         )
     except InvalidInput as exc:
         return _refused(page, context, exc)
     return RedirectResponse(f"/rapporten/{view.row.id}?nieuw=1", status_code=303)
+
+
+@router.post("/vergelijken/varianten")
+async def compare_variants(page: EditorPage, session: DbSession) -> Response:
+    """Add the form as a named variant, or remove one, and compare the variants side by side
+    under one rule for the form's year; nothing is stored."""
+    assert page.user is not None
+    _ = page.lang.gettext
+    submitted = await _read(page, session)
+    parsed, stored, form = submitted.parsed, submitted.stored, submitted.form
+    kept = list(submitted.variants)
+    errors = dict(parsed.errors)
+    action = form.get("action")
+    if action == "add":
+        name = form.get("variant_name")
+        reason = variants.refusal(_, name, kept)
+        if reason is not None:
+            errors["variant_name"] = reason
+        elif not parsed.errors:
+            kept.append(variants.from_form(name, parsed.inputs))
+    elif action.startswith("remove-") and action.removeprefix("remove-").isdigit():
+        index = int(action.removeprefix("remove-"))
+        kept = [v for i, v in enumerate(kept) if i != index]
+    rule = form.get("variant_rule") or "constrained"
+    if rule not in RULES:
+        errors["variant_rule"] = _("Choose the rule to compare the variants under")
+    context = _context(page, parsed.inputs, submitted.choices, kept)
+    context["variant_rule"] = rule
+    context["variant_name"] = form.get("variant_name") if "variant_name" in errors else ""
+    if errors or parsed.year is None:
+        context["errors"] = errors
+        return render(page, "pages/compare.html", context, status_code=422)
+    if not kept:
+        return render(page, "pages/compare.html", context)
+    admit(page)
+    try:
+        runs = variants.requests(_, kept, parsed.inputs, stored, year=parsed.year)
+        result = await solve_in_worker(
+            figures.compare_variants,
+            session,
+            page.user.principal,
+            variants=runs,
+            rule=rule,
+            year=parsed.year,
+        )
+    except InvalidInput as exc:
+        context["errors"] = {"variants": variants.refused(_, exc, kept)}
+        context["field_ids"] = {"variants": "variants"}
+        return render(page, "pages/compare.html", context, status_code=422)
+    context["variant_result"] = {**result, "year": parsed.year, "rule": rule}
+    return render(page, "pages/compare.html", context)

@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from app.auth import Principal
 from app.models import Scenario
-from app.services import weight_sets
+from app.services import allocations, weight_sets
 from app.web.forms import Form, machine_decimal, parse_decimal
 
 Gettext = Callable[[str], str]
@@ -166,17 +166,16 @@ def _number(
     return value
 
 
+def field_names(inputs: Inputs) -> list[str]:
+    """The names of the form's fields, the year first."""
+    return ["year", "growth", "base", "max_share"] + [
+        f"{kind}-{code}" for code in inputs.ministries for kind in ("weight", "floor", "ceiling")
+    ]
+
+
 def parse(_: Gettext, form: Form, inputs: Inputs, scenario: Scenario) -> Parsed:
     """Read the form into a scenario document, or the errors per field."""
-    inputs.values = {
-        name: form.get(name)
-        for name in ["year", "growth", "base", "max_share"]
-        + [
-            f"{kind}-{code}"
-            for code in inputs.ministries
-            for kind in ("weight", "floor", "ceiling")
-        ]
-    }
+    inputs.values = {name: form.get(name) for name in field_names(inputs)}
     errors: dict[str, str] = {}
     year_text = form.get("year")
     year = int(year_text) if year_text.isdigit() else None
@@ -280,6 +279,19 @@ def parse(_: Gettext, form: Form, inputs: Inputs, scenario: Scenario) -> Parsed:
         "contact_growth": machine_decimal(growth / HUNDRED),
     }
     return Parsed(inputs, errors, document=document, year=year, unchanged=unchanged)
+
+
+def run_request(parsed: Parsed, stored: Scenario, *, rule: str | None) -> allocations.RunRequest:
+    """The run the form describes: the stored scenario itself when nothing changed, so a
+    report from it keeps the scenario's reference and its adopted weight set."""
+    if parsed.unchanged:
+        return allocations.RunRequest(
+            scenario_id=stored.id, scenario=None, rule=rule, solver="highs", year=None
+        )
+    year = None if parsed.year == parsed.inputs.base_year else parsed.year
+    return allocations.RunRequest(
+        scenario_id=None, scenario=parsed.document, rule=rule, solver="highs", year=year
+    )
 
 
 def _same_document(edited: dict[str, Any], stored: dict[str, Any]) -> bool:

@@ -174,6 +174,18 @@ def sign_in(page: Page, key: str, *, next_path: str = "/") -> None:
     page.wait_for_load_state()
 
 
+def compare_two_variants(page: Page) -> None:
+    """On the comparison page, add the scenario as it stands and a 30% cap as two named
+    variants, as a negotiator does, and wait for their chart (the words of either language)."""
+    page.goto("/vergelijken")
+    page.locator("#variant_name").fill("Zoals opgeslagen")
+    page.locator("button[value=add]").click()
+    page.locator("#max_share").fill("30")
+    page.locator("#variant_name").fill("Plafond 30%")
+    page.locator("button[value=add]").click()
+    page.locator("#variant-chart").wait_for()
+
+
 def axe_violations(page: Page) -> list[dict[str, Any]]:
     """Serious and critical WCAG 2.1 A/AA violations on the page, by axe-core."""
     # Evaluated through the DevTools protocol, which the page's CSP does not govern; a script

@@ -20,7 +20,12 @@ from sqlmodel import Session
 from app.db import engine_for
 from app.seed import default_data
 from app.services import keys as key_service
-from tests.browser.conftest import CHROMIUM_FLAGS, LOOPBACK, chromium_path
+from tests.browser.conftest import (
+    CHROMIUM_FLAGS,
+    LOOPBACK,
+    chromium_path,
+    compare_two_variants,
+)
 from tests.servers import Server, costshare
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -62,8 +67,11 @@ def _shoot(
             page.locator("#weight-JenV").fill("3")
             page.locator("#weight-BZK").fill("2")
             page.locator("#max_share").fill("25")
-            page.locator("#compare-form button[type=submit]").click()
+            page.locator("#compare-button").click()
             page.locator("#comparison-chart").wait_for()
+        elif path == "compare-variants":
+            compare_two_variants(page)
+            page.locator("#variant-result").scroll_into_view_if_needed()
         else:
             page.goto(path)
         if path.startswith("/docs"):
@@ -128,6 +136,7 @@ def main() -> None:
                 negotiator,
                 [
                     ("04-negotiator-compare", "compare-result"),
+                    ("17-negotiator-variants", "compare-variants"),
                     ("05-report", f"/rapporten/{first['id']}"),
                     ("06-publish-confirmation", f"/rapporten/{second['id']}/publiceren"),
                     ("07-reports", "/rapporten"),

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import Live, axe_violations, sign_in
+from tests.browser.conftest import Live, axe_violations, compare_two_variants, sign_in
 from tests.browser.test_journeys import made_plan, published_report, seeded_scenario_id
 
 
@@ -26,6 +26,7 @@ PAGES = [
     ("negotiator", "/"),
     ("negotiator", "/vergelijken"),
     ("negotiator", "/vergelijken#result"),
+    ("negotiator", "/vergelijken#variant-result"),
     ("negotiator", "/rapporten"),
     ("negotiator", "/rapporten/{published}"),
     ("negotiator", "/rapporten/{unpublished}/publiceren"),
@@ -58,6 +59,7 @@ CASES = [(role, path, "nl") for role, path in PAGES] + [
     # check the words themselves (labels, language attribute) once more.
     ("anonymous", "/aanmelden", "en"),
     ("negotiator", "/vergelijken#result", "en"),
+    ("negotiator", "/vergelijken#variant-result", "en"),
     ("finance", "/aandeel?jaar=2027", "en"),
     ("negotiator", "/plannen/{plan}", "en"),
 ]
@@ -85,8 +87,11 @@ def test_no_serious_or_critical_violations(
         sign_in(page, key) if language == "nl" else _sign_in_en(page, key)
     if target == "/vergelijken#result":
         page.goto("/vergelijken")
-        page.locator("#compare-form button[type=submit]").click()
+        page.locator("#compare-button").click()
         expect(page.locator("#comparison")).to_be_visible()
+    elif target == "/vergelijken#variant-result":
+        compare_two_variants(page)
+        expect(page.locator("#variant-comparison")).to_be_visible()
     else:
         page.goto(target)
     if target.startswith("/plannen/") and not target.endswith("/publiceren"):

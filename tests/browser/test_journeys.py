@@ -63,7 +63,7 @@ class TestNegotiator:
         page.get_by_label("Gewicht van JenV").fill("3")
         page.get_by_label("Gewicht van BZK").fill("2")
         page.get_by_label("Maximaal aandeel van één ministerie").fill("25")
-        page.get_by_role("button", name="Vergelijken").click()
+        page.get_by_role("button", name="De verdeelregels vergelijken", exact=True).click()
 
         table = page.locator("#comparison")
         expect(table).to_be_visible()
@@ -123,13 +123,55 @@ class TestNegotiator:
         assert share["report"]["id"] == report_id
         assert share["publication"]["acknowledged_unadopted_weights"] is True
 
+    def test_compares_two_named_variants_side_by_side_and_removes_one(self, page: Page, live: Live):
+        sign_in(page, live.key("negotiator"), next_path="/vergelijken")
+        page.get_by_label("Naam van deze variant").fill("Zoals opgeslagen")
+        page.get_by_role("button", name="Toevoegen als variant en vergelijken").click()
+        expect(page.locator("#variant-list")).to_contain_text("Zoals opgeslagen")
+        page.get_by_label("Gewicht van JenV").fill("5")
+        page.get_by_label("Maximaal aandeel van één ministerie").fill("25")
+        page.get_by_label("Naam van deze variant").fill("JenV zwaarder")
+        page.get_by_role("button", name="Toevoegen als variant en vergelijken").click()
+
+        table = page.locator("#variant-comparison")
+        expect(table).to_be_visible()
+        series = table.locator("thead th[data-series]").evaluate_all(
+            "cells => cells.map(c => c.dataset.series)"
+        )
+        assert series == ["status_quo", "Zoals opgeslagen", "JenV zwaarder"]
+
+        def amounts(name: str) -> dict[str, Decimal]:
+            cells = table.locator(f'tbody td[data-series="{name}"]')
+            return {
+                cells.nth(i).evaluate("td => td.parentElement.dataset.ministry"): Decimal(
+                    cells.nth(i).get_attribute("data-value") or "0"
+                )
+                for i in range(cells.count())
+            }
+
+        stored, heavier = amounts("Zoals opgeslagen"), amounts("JenV zwaarder")
+        assert len(stored) == 6 and sum(stored.values()) == sum(heavier.values())
+        assert stored["JenV"] < heavier["JenV"] <= sum(heavier.values()) * Decimal("0.25")
+        assert page.locator("#variant-chart").evaluate("c => c.width > 0 && !!Chart.getChart(c)")
+        chart = page.locator("#variant-chart").evaluate(
+            "c => Chart.getChart(c).data.datasets.map(d => d.label)"
+        )
+        headings = table.locator("thead th[data-series]").evaluate_all(
+            "cells => cells.map(c => c.textContent.trim())"
+        )
+        assert chart == headings
+
+        page.get_by_role("button", name="Variant Zoals opgeslagen verwijderen").click()
+        expect(page.locator("#variant-list tbody tr")).to_have_count(1)
+        expect(page.locator("#variant-list")).to_contain_text("JenV zwaarder")
+
     def test_a_refused_number_is_named_and_the_form_keeps_what_was_typed(
         self, page: Page, live: Live
     ):
         sign_in(page, live.key("negotiator"), next_path="/vergelijken")
         page.get_by_label("Gewicht van OCW").fill("veel")
         page.get_by_label("Ondergrens van EZ in euro").fill("1.000.000,00")
-        page.get_by_role("button", name="Vergelijken").click()
+        page.get_by_role("button", name="De verdeelregels vergelijken", exact=True).click()
         summary = page.locator(".govuk-error-summary")
         expect(summary).to_contain_text("Het gewicht van OCW moet een getal zijn")
         summary.get_by_role("link").first.click()

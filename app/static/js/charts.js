@@ -19,7 +19,9 @@
         label: s.label,
         backgroundColor: colours[i % colours.length],
         data: Array.prototype.map.call(rows, function (tr) {
-          var cell = tr.querySelector('td[data-series="' + s.key + '"]');
+          var cell = Array.prototype.find.call(tr.querySelectorAll("td[data-series]"), function (td) {
+            return td.getAttribute("data-series") === s.key;
+          });
           var value = cell ? cell.getAttribute("data-value") : "";
           return value === "" ? null : Number(value);
         })
