@@ -175,13 +175,15 @@ def sign_in(page: Page, key: str, *, next_path: str = "/") -> None:
 
 
 def compare_two_variants(page: Page) -> None:
-    """On the comparison page, add the scenario as it stands and a 30% cap as two named
-    variants, as a negotiator does, and wait for their chart (the words of either language)."""
+    """On the comparison page, add the scenario as it stands and a heavier JenV under a 25%
+    cap as two named variants, as a negotiator does, and wait for their chart (in either
+    language)."""
     page.goto("/vergelijken")
     page.locator("#variant_name").fill("Zoals opgeslagen")
     page.locator("button[value=add]").click()
-    page.locator("#max_share").fill("30")
-    page.locator("#variant_name").fill("Plafond 30%")
+    page.locator("#weight-JenV").fill("5")
+    page.locator("#max_share").fill("25")
+    page.locator("#variant_name").fill("JenV zwaarder, plafond 25%")
     page.locator("button[value=add]").click()
     page.locator("#variant-chart").wait_for()
 
