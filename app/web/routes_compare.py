@@ -165,13 +165,15 @@ async def compare_variants(page: EditorPage, session: DbSession) -> Response:
     kept = list(submitted.variants)
     errors = dict(parsed.errors)
     action = form.get("action")
+    name = form.get("variant_name")
+    added = False
     if action == "add":
-        name = form.get("variant_name")
         reason = variants.refusal(_, name, kept)
         if reason is not None:
             errors["variant_name"] = reason
         elif not parsed.errors:
             kept.append(variants.from_form(name, parsed.inputs))
+            added = True
     elif action.startswith("remove-") and action.removeprefix("remove-").isdigit():
         index = int(action.removeprefix("remove-"))
         kept = [v for i, v in enumerate(kept) if i != index]
@@ -180,7 +182,7 @@ async def compare_variants(page: EditorPage, session: DbSession) -> Response:
         errors["variant_rule"] = _("Choose the rule to compare the variants under")
     context = _context(page, parsed.inputs, submitted.choices, kept)
     context["variant_rule"] = rule
-    context["variant_name"] = form.get("variant_name") if "variant_name" in errors else ""
+    context["variant_name"] = name if action == "add" and not added else ""
     if errors or parsed.year is None:
         context["errors"] = errors
         return render(page, "pages/compare.html", context, status_code=422)

@@ -119,6 +119,7 @@ class TestVariants:
         refused = _add(client, client.get("/vergelijken", headers=HTML).text, "Fout", growth="x")
         assert refused.status_code == 422
         assert 'href="#growth"' in refused.text and 'value="x"' in refused.text
+        assert _fields(refused.text)["variant_name"] == "Fout"
         assert "variant-0-name" not in _fields(refused.text)
 
     def test_a_variant_altered_in_transit_is_read_again_and_refused_by_name(
