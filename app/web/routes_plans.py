@@ -14,7 +14,7 @@ from fastapi import APIRouter, Path, Query
 from starlette.responses import RedirectResponse, Response
 
 from app.concurrency import solve_in_worker
-from app.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
+from app.errors import InvalidInput, NotFound
 from app.models import Scenario
 from app.routers.common import DbSession
 from app.routers.plans import plan_document
@@ -26,6 +26,7 @@ from app.web.auth import EditorPage, SignedInPage
 from app.web.formatting import cents
 from app.web.forms import read_form
 from app.web.negotiation import RULES
+from app.web.publishing import publish_confirmed
 from app.web.render import Page, render
 from app.web.solving import admit
 
@@ -246,38 +247,22 @@ def publish_form(page: EditorPage, session: DbSession, plan_id: PlanId) -> Respo
 @router.post("/plannen/{plan_id}/publiceren")
 async def publish(page: EditorPage, session: DbSession, plan_id: PlanId) -> Response:
     assert page.user is not None
-    _ = page.lang.gettext
-    form = await read_form(page.request, csrf_token=page.user.csrf_token)
-    acknowledged = form.checked("acknowledge")
-    try:
-        service.publish(
+    principal, _ = page.user.principal, page.lang.gettext
+    return await publish_confirmed(
+        page,
+        publish=lambda if_match, acknowledged: service.publish(
             session,
-            page.user.principal,
+            principal,
             plan_id,
-            if_match=f'W/"{form.get("revision")}"',
+            if_match=if_match,
             acknowledge_unadopted_weights=acknowledged,
-        )
-    except (Conflict, PreconditionFailed) as refused:
-        context = _confirmation(page, session, plan_id)
-        context["acknowledged"] = acknowledged
-        if isinstance(refused, PreconditionFailed):
-            context["errors"] = {
-                "revision": _(
-                    "In the meantime a report was published for one of the plan's years. "
-                    "Check what publishing changes now, then confirm again."
-                )
-            }
-            context["field_ids"] = {"revision": "publish-summary"}
-        elif context["unadopted"] and not acknowledged and not context["infeasible"]:
-            context["errors"] = {
-                "acknowledge": _(
-                    "Tick the box to confirm that you publish although the weights are not "
-                    "adopted, or adopt the weights first."
-                )
-            }
-        else:
-            context["errors"] = {"publish": refused.detail}
-            context["field_ids"] = {"publish": "publish-summary"}
-        status = 412 if isinstance(refused, PreconditionFailed) else 409
-        return render(page, "pages/plan_publish.html", context, status_code=status)
-    return RedirectResponse(f"/plannen/{plan_id}?gepubliceerd=1", status_code=303)
+        ),
+        confirmation=lambda: _confirmation(page, session, plan_id),
+        template="pages/plan_publish.html",
+        stale=lambda _context: _(
+            "In the meantime a report was published for one of the plan's years. "
+            "Check what publishing changes now, then confirm again."
+        ),
+        needs_box=lambda context: not context["infeasible"],
+        published=f"/plannen/{plan_id}?gepubliceerd=1",
+    )

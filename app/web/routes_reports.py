@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
-from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.responses import PlainTextResponse, Response
 
 from app import exports
 from app.concurrency import verify_in_worker
-from app.errors import Conflict, LogContradiction, PreconditionFailed, TooManyRequests
+from app.errors import LogContradiction, TooManyRequests
 from app.exports.document import read_report
 from app.exports.html_format import report_html_policy
 from app.ledger.merkle import hash_hex
@@ -25,7 +25,7 @@ from app.services import allocations, audit, signing, vouched
 from app.web import explain
 from app.web.auth import EditorPage, SignedInPage
 from app.web.formatting import cents
-from app.web.forms import read_form
+from app.web.publishing import publish_confirmed
 from app.web.render import Page, render
 from app.web.solving import admit
 
@@ -178,41 +178,28 @@ def publish_form(page: EditorPage, session: DbSession, report_id: ReportId) -> R
 @router.post("/rapporten/{report_id}/publiceren")
 async def publish(page: EditorPage, session: DbSession, report_id: ReportId) -> Response:
     assert page.user is not None
-    _ = page.lang.gettext
-    form = await read_form(page.request, csrf_token=page.user.csrf_token)
-    acknowledged = form.checked("acknowledge")
-    try:
-        allocations.publish(
+    principal, _ = page.user.principal, page.lang.gettext
+    return await publish_confirmed(
+        page,
+        publish=lambda if_match, acknowledged: allocations.publish(
             session,
-            page.user.principal,
+            principal,
             report_id,
-            if_match=f'W/"{form.get("revision")}"',
+            if_match=if_match,
             acknowledge_unadopted_weights=acknowledged,
-        )
-    except (Conflict, PreconditionFailed) as refused:
-        context = _confirmation(page, session, report_id)
-        context["acknowledged"] = acknowledged
-        if isinstance(refused, PreconditionFailed):
-            context["errors"] = {
-                "revision": _(
-                    "In the meantime another report was published for %(year)s. Check what "
-                    "publishing changes now, then confirm again."
-                )
-                % {"year": context["year"]}
-            }
-            context["field_ids"] = {"revision": "publish-summary"}
-        elif context["unadopted"] and not acknowledged:
-            context["errors"] = {
-                "acknowledge": _(
-                    "Tick the box to confirm that you publish although the weights are not "
-                    "adopted, or adopt the weights first."
-                )
-            }
-        else:
-            context["errors"] = {"publish": refused.detail}
-            context["field_ids"] = {"publish": "publish-summary"}
-        return render(page, "pages/publish.html", context, status_code=409)
-    return RedirectResponse(f"/rapporten/{report_id}?gepubliceerd=1", status_code=303)
+        ),
+        confirmation=lambda: _confirmation(page, session, report_id),
+        template="pages/publish.html",
+        stale=lambda context: (
+            _(
+                "In the meantime another report was published for %(year)s. Check what "
+                "publishing changes now, then confirm again."
+            )
+            % {"year": context["year"]}
+        ),
+        needs_box=lambda _context: True,
+        published=f"/rapporten/{report_id}?gepubliceerd=1",
+    )
 
 
 @router.get("/controle")

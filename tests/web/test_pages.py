@@ -347,3 +347,72 @@ class TestSolvesAreRateLimitedLikeTheApi:
         assert 'data-verification="valid"' in first
         assert "De controle is nu niet uitgevoerd" in second
         assert report["report_hash"] in second
+
+
+class TestPublishingAReport:
+    def _unpublished(self, client: TestClient, keys: dict[str, str], seeded: Seeded) -> int:
+        made = client.post(
+            "/v1/allocations",
+            headers=auth(keys["negotiator"]),
+            json={"scenario_id": seeded.scenario_id},
+        )
+        assert made.status_code == 201, made.text
+        return int(made.json()["id"])
+
+    def _confirm(self, client: TestClient, report_id: int, **fields: str):  # type: ignore[no-untyped-def]
+        confirmation = client.get(f"/rapporten/{report_id}/publiceren", headers=HTML).text
+        revision = re.search(r'name="revision" value="([^"]+)"', confirmation)
+        assert revision
+        data = {"csrf_token": form_token(confirmation), "revision": revision.group(1), **fields}
+        return client.post(
+            f"/rapporten/{report_id}/publiceren", data=data, headers=HTML, follow_redirects=False
+        )
+
+    def test_without_the_acknowledgement_the_box_is_named_and_nothing_is_published(
+        self, client: TestClient, keys: dict[str, str], seeded: Seeded
+    ):
+        sign_in(client, keys["negotiator"])
+        refused = self._confirm(client, self._unpublished(client, keys, seeded))
+        assert refused.status_code == 409
+        assert 'href="#acknowledge"' in refused.text
+        published = client.get("/v1/publications", headers=auth(keys["negotiator"])).json()
+        assert published["items"] == []
+
+    def test_a_publication_in_the_meantime_is_refused_with_the_changes_shown_anew(
+        self, client: TestClient, keys: dict[str, str], seeded: Seeded
+    ):
+        sign_in(client, keys["negotiator"])
+        first, second = (self._unpublished(client, keys, seeded) for _ in range(2))
+        confirmation = client.get(f"/rapporten/{second}/publiceren", headers=HTML).text
+        revision = re.search(r'name="revision" value="([^"]+)"', confirmation)
+        assert revision
+        assert self._confirm(client, first, acknowledge="yes").status_code == 303
+        refused = client.post(
+            f"/rapporten/{second}/publiceren",
+            data={
+                "csrf_token": form_token(confirmation),
+                "revision": revision.group(1),
+                "acknowledge": "yes",
+            },
+            headers=HTML,
+        )
+        assert refused.status_code == 412
+        assert 'href="#publish-summary"' in refused.text
+        assert f"Rapport {first} (nu)" in refused.text
+        share = client.get(
+            "/v1/ministries/JenV/share", headers=auth(keys["negotiator"]), params={"year": 2027}
+        ).json()
+        assert share["report"]["id"] == first
+
+    def test_confirmed_it_becomes_the_official_report(
+        self, client: TestClient, keys: dict[str, str], seeded: Seeded
+    ):
+        sign_in(client, keys["negotiator"])
+        report_id = self._unpublished(client, keys, seeded)
+        done = self._confirm(client, report_id, acknowledge="yes")
+        assert done.status_code == 303
+        assert done.headers["location"] == f"/rapporten/{report_id}?gepubliceerd=1"
+        share = client.get(
+            "/v1/ministries/JenV/share", headers=auth(keys["negotiator"]), params={"year": 2027}
+        ).json()
+        assert share["report"]["id"] == report_id
