@@ -14,12 +14,15 @@ import sys
 import tempfile
 from pathlib import Path
 
-import httpx
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.loadgen import run_load  # noqa: E402
-from tests.servers import prepared, running_server, verify_whole_log  # noqa: E402
+from tests.servers import (  # noqa: E402
+    prepared,
+    publish_first_report,
+    running_server,
+    verify_whole_log,
+)
 
 
 def mixed_load(
@@ -29,16 +32,7 @@ def mixed_load(
     it, and the first errors."""
     keys = prepared(url)
     with running_server(url, log=folder / "server.log", workers=workers) as server:
-        headers = {"Authorization": f"Bearer {keys['negotiator']}"}
-        report = httpx.post(
-            f"{server.base}/v1/allocations", headers=headers, json={"scenario_id": 1}
-        ).json()
-        etag = httpx.get(f"{server.base}/v1/allocations/{report['id']}", headers=headers)
-        httpx.post(
-            f"{server.base}/v1/allocations/{report['id']}/publish",
-            headers={**headers, "If-Match": etag.headers["etag"]},
-            json={"acknowledge_unadopted_weights": True},
-        ).raise_for_status()
+        publish_first_report(server.base, keys["negotiator"])
         result = run_load(server.base, keys, clients=clients, seconds=seconds)
         chain = verify_whole_log(server.base, keys["admin"])
     return result.summary(), chain, result.errors[:10]

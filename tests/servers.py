@@ -155,3 +155,20 @@ def prepared(url: str) -> dict[str, str]:
         url, "keys", "create", "--role", "finance", "--ministry", "JenV"
     ).strip()
     return keys
+
+
+def publish_first_report(base: str, key: str) -> dict[str, object]:
+    """Run the seeded 2027 scenario as a negotiator (``key``) and publish it, acknowledging
+    its unadopted weights, as the API asks: the report's ETag as ``If-Match``."""
+    headers = {"Authorization": f"Bearer {key}"}
+    made = httpx.post(f"{base}/v1/allocations", headers=headers, json={"scenario_id": 1})
+    made.raise_for_status()
+    path = f"{base}/v1/allocations/{made.json()['id']}"
+    etag = httpx.get(path, headers=headers).headers["etag"]
+    published = httpx.post(
+        f"{path}/publish",
+        headers={**headers, "If-Match": etag},
+        json={"acknowledge_unadopted_weights": True},
+    )
+    published.raise_for_status()
+    return dict(published.json())

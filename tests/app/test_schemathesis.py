@@ -12,12 +12,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import httpx
 import pytest
 
 from app.main import create_app
 from tests.databases import fresh_database
-from tests.servers import ROOT, prepared, running_server
+from tests.servers import ROOT, prepared, publish_first_report, running_server
 
 SPEC = ROOT / "openapi" / "openapi.json"
 EXAMPLES = {"admin": 12, "negotiator": 12, "finance": 6, "reader": 6}
@@ -42,16 +41,7 @@ def served(tmp_path_factory: pytest.TempPathFactory):
         # instead of minutes of solving (the budget itself is tested in test_bounded_work).
         budget = {"COSTSHARE_SOLVE_BUDGET_SECONDS": "1"}
         with running_server(url, log=folder / "server.log", extra_env=budget) as server:
-            headers = {"Authorization": f"Bearer {keys['negotiator']}"}
-            report = httpx.post(
-                f"{server.base}/v1/allocations", headers=headers, json={"scenario_id": 1}
-            ).json()
-            etag = httpx.get(f"{server.base}/v1/allocations/{report['id']}", headers=headers)
-            httpx.post(
-                f"{server.base}/v1/allocations/{report['id']}/publish",
-                headers={**headers, "If-Match": etag.headers["etag"]},
-                json={"acknowledge_unadopted_weights": True},
-            ).raise_for_status()
+            publish_first_report(server.base, keys["negotiator"])
             yield server, keys
 
 
