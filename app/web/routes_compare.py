@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from sqlmodel import Session
 from starlette.responses import RedirectResponse, Response
 
+from app.auth import Principal
 from app.concurrency import solve_in_worker
 from app.errors import InvalidInput, NotFound
 from app.models import Scenario
@@ -18,7 +20,7 @@ from app.services import allocations, figures, scenarios
 from app.web import explain, scenario_form, variants
 from app.web.auth import EditorPage
 from app.web.forms import Form, read_form
-from app.web.negotiation import RULES, compare_year
+from app.web.negotiation import RULES, compare_years, summed
 from app.web.render import Page, render
 from app.web.solving import admit
 
@@ -47,6 +49,7 @@ def _context(
         "variant_fields": variants.hidden(kept),
         "variant_result": None,
         "variant_rule": "constrained",
+        "through": False,
         "max_variants": variants.MAX_VARIANTS,
         "title": _("Compare rules"),
         "inputs": inputs,
@@ -108,17 +111,18 @@ async def compare(page: EditorPage, session: DbSession) -> Response:
     submitted = await _read(page, session)
     parsed, stored = submitted.parsed, submitted.stored
     context = _context(page, parsed.inputs, submitted.choices, submitted.variants)
+    context["through"] = submitted.form.checked("through")
     if parsed.errors or parsed.year is None:
         context["errors"] = parsed.errors
         return render(page, "pages/compare.html", context, status_code=422)
     admit(page)
     try:
         result = await solve_in_worker(
-            compare_year,
+            compare_years,
             session,
             page.user.principal,
             request=scenario_form.run_request(parsed, stored, rule=None),
-            year=parsed.year,
+            years=parsed.years,
         )
     except InvalidInput as exc:
         return _refused(page, context, exc)
@@ -134,6 +138,7 @@ async def run(page: EditorPage, session: DbSession) -> Response:
     submitted = await _read(page, session)
     parsed, stored = submitted.parsed, submitted.stored
     context = _context(page, parsed.inputs, submitted.choices, submitted.variants)
+    context["through"] = submitted.form.checked("through")
     rule = submitted.form.get("rule")
     if rule not in RULES:
         parsed.errors["rule"] = page.lang.gettext("Choose the rule to run")
@@ -181,6 +186,7 @@ async def compare_variants(page: EditorPage, session: DbSession) -> Response:
     if rule not in RULES:
         errors["variant_rule"] = _("Choose the rule to compare the variants under")
     context = _context(page, parsed.inputs, submitted.choices, kept)
+    context["through"] = form.checked("through")
     context["variant_rule"] = rule
     context["variant_name"] = name if action == "add" and not added else ""
     if errors or parsed.year is None:
@@ -192,16 +198,36 @@ async def compare_variants(page: EditorPage, session: DbSession) -> Response:
     try:
         runs = variants.requests(_, kept, parsed.inputs, stored, year=parsed.year)
         result = await solve_in_worker(
-            figures.compare_variants,
+            _variants_over,
             session,
             page.user.principal,
-            variants=runs,
+            runs=runs,
             rule=rule,
-            year=parsed.year,
+            years=parsed.years,
         )
     except InvalidInput as exc:
         context["errors"] = {"variants": variants.refused(_, exc, kept)}
         context["field_ids"] = {"variants": "variants"}
         return render(page, "pages/compare.html", context, status_code=422)
-    context["variant_result"] = {**result, "year": parsed.year, "rule": rule}
+    context["variant_result"] = {**result, "rule": rule}
     return render(page, "pages/compare.html", context)
+
+
+def _variants_over(
+    session: Session,
+    principal: Principal,
+    *,
+    runs: list[tuple[str, allocations.RunRequest]],
+    rule: str,
+    years: list[int],
+) -> dict[str, Any]:
+    """The variants side by side for one year, or added up over several."""
+    per_year = [
+        {
+            **figures.compare_variants(session, principal, variants=runs, rule=rule, year=year),
+            "year": year,
+            "period": str(year),
+        }
+        for year in years
+    ]
+    return per_year[0] if len(per_year) == 1 else summed(per_year)

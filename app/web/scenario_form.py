@@ -123,6 +123,16 @@ class Parsed:
     document: dict[str, Any] | None = None
     year: int | None = None
     unchanged: bool = False
+    through: bool = False
+    """Whether to add up every year from the scenario's own to ``year`` (the plan years)."""
+
+    @property
+    def years(self) -> list[int]:
+        """The years to compare: ``year`` alone, or every year up to it."""
+        if self.year is None:
+            return []
+        first = self.inputs.base_year if self.through else self.year
+        return list(range(first, self.year + 1))
 
 
 def _number(
@@ -278,7 +288,14 @@ def parse(_: Gettext, form: Form, inputs: Inputs, scenario: Scenario) -> Parsed:
         "years": year - inputs.base_year + 1,
         "contact_growth": machine_decimal(growth / HUNDRED),
     }
-    return Parsed(inputs, errors, document=document, year=year, unchanged=unchanged)
+    return Parsed(
+        inputs,
+        errors,
+        document=document,
+        year=year,
+        unchanged=unchanged,
+        through=form.checked("through") and year > inputs.base_year,
+    )
 
 
 def run_request(parsed: Parsed, stored: Scenario, *, rule: str | None) -> allocations.RunRequest:

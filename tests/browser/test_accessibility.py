@@ -27,6 +27,7 @@ PAGES = [
     ("negotiator", "/vergelijken"),
     ("negotiator", "/vergelijken#result"),
     ("negotiator", "/vergelijken#variant-result"),
+    ("negotiator", "/vergelijken#years"),
     ("negotiator", "/rapporten"),
     ("negotiator", "/rapporten/{published}"),
     ("negotiator", "/rapporten/{unpublished}/publiceren"),
@@ -89,6 +90,14 @@ def test_no_serious_or_critical_violations(
         page.goto("/vergelijken")
         page.locator("#compare-button").click()
         expect(page.locator("#comparison")).to_be_visible()
+    elif target == "/vergelijken#years":
+        page.goto("/vergelijken")
+        page.locator("#year").select_option("2029")
+        page.locator("#through").check()
+        page.locator("#compare-button").click()
+        page.locator("#comparison").wait_for()
+        page.locator("#comparison-2029").locator("xpath=ancestor::details/summary").click()
+        expect(page.locator("#comparison-2029")).to_be_visible()
     elif target == "/vergelijken#variant-result":
         compare_two_variants(page)
         expect(page.locator("#variant-comparison")).to_be_visible()

@@ -24,6 +24,8 @@ def _fields(page: str) -> dict[str, str]:
     assert selected is not None
     values["year"] = selected[1]
     values.pop("variant_rule", None)
+    if not re.search(r'name="through"[^>]*checked', form):
+        values.pop("through", None)
     return {name: html.unescape(value) for name, value in values.items()}
 
 
@@ -149,3 +151,68 @@ class TestVariants:
         sign_in(client, keys["reader"])
         response = client.post("/vergelijken/varianten", data={"action": "add"}, headers=HTML)
         assert response.status_code == 403
+
+
+class TestThePlanYearsAddedUp:
+    def _api(self, client: TestClient, keys: dict[str, str], document: dict, year: int) -> dict:  # type: ignore[type-arg]
+        answer = client.post(
+            "/v1/comparisons",
+            headers=auth(keys["negotiator"]),
+            json={"scenario": document, "year": year},
+        )
+        assert answer.status_code == 200, answer.text
+        return dict(answer.json())
+
+    def test_the_rules_add_up_to_the_cent_over_the_years_with_each_year_shown(
+        self, client: TestClient, keys: dict[str, str], seeded: Seeded
+    ):
+        sign_in(client, keys["negotiator"])
+        page = client.get(f"/vergelijken?scenario={seeded.plan_scenario_id}", headers=HTML).text
+        values = {**_fields(page), "year": "2029", "through": "1"}
+        shown = client.post("/vergelijken", data=values)
+        assert shown.status_code == 200, shown.text
+        assert "De regels naast elkaar, 2027–2029 opgeteld" in shown.text
+        stored = client.get(
+            f"/v1/scenarios/{seeded.plan_scenario_id}", headers=auth(keys["negotiator"])
+        ).json()["document"]
+        document = {**stored, "projection": {**stored["projection"], "years": 3}}
+        years = {year: self._api(client, keys, document, year) for year in (2027, 2028, 2029)}
+        for code in CODES:
+            row = _row(shown.text, "comparison", code)
+            for key in ("status_quo", "proportional", "constrained"):
+                added = sum(
+                    int(
+                        next(r for r in years[y]["rows"] if r["ministry"] == code)["amounts"][
+                            key
+                        ].replace(".", "")
+                    )
+                    for y in years
+                )
+                assert euro(f"{added // 100}.{added % 100:02d}") in row, (code, key)
+            for year, answer in years.items():
+                api_row = next(r for r in answer["rows"] if r["ministry"] == code)
+                one = _row(shown.text, f"comparison-{year}", code)
+                assert euro(api_row["amounts"]["constrained"]) in one, (code, year)
+
+    def test_the_variants_add_up_over_the_years_too(self, client: TestClient, keys: dict[str, str]):
+        sign_in(client, keys["negotiator"])
+        page = _add(client, client.get("/vergelijken", headers=HTML).text, "Een").text
+        added = client.post(
+            "/vergelijken/varianten",
+            data={**_fields(page), "year": "2028", "through": "1", "action": "compare"},
+        )
+        assert added.status_code == 200, added.text
+        assert "De varianten naast elkaar, 2027–2028 opgeteld" in added.text
+        for year in (2027, 2028):
+            assert f'id="variant-comparison-{year}"' in added.text
+        assert _fields(added.text)["through"] == "1"
+
+    def test_one_year_is_compared_alone_without_the_box(
+        self, client: TestClient, keys: dict[str, str]
+    ):
+        sign_in(client, keys["negotiator"])
+        values = {**_fields(client.get("/vergelijken", headers=HTML).text), "year": "2028"}
+        assert "through" not in values
+        shown = client.post("/vergelijken", data=values)
+        assert "De regels naast elkaar, 2028" in shown.text and "opgeteld" not in shown.text
+        assert 'id="comparison-2027"' not in shown.text
