@@ -309,6 +309,12 @@ def compare_variants(
     names = [name for name, _ in variants]
     if len(set(names)) != len(names):
         raise InvalidInput("variants", "give each variant its own name")
+    if "status_quo" in names:
+        index = names.index("status_quo")
+        raise InvalidInput(
+            f"variants[{index}].name",
+            "'status_quo' names the column of what each ministry pays today; choose another",
+        )
     columns = []
     labels: dict[str, str] = {}
     for index, (name, request) in enumerate(variants):

@@ -71,6 +71,15 @@ def parse_decimal(text: str) -> Decimal | None:
         return None
 
 
+def is_number(text: str, *, digits: int = 10) -> bool:
+    """Whether ``text`` is a whole number of at most ``digits`` ASCII digits.
+
+    >>> [is_number(t) for t in ["2027", "²", "", "1" * 11, "-1"]]
+    [True, False, False, False, False]
+    """
+    return 0 < len(text) <= digits and text.isascii() and text.isdigit()
+
+
 def machine_decimal(value: Decimal) -> str:
     """The engine's notation: no exponent, no grouping (``Decimal("1E+6")`` → ``"1000000"``)."""
     text = format(value.normalize(), "f")

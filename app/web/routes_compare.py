@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -19,7 +20,7 @@ from app.schemas import MAX_ID
 from app.services import allocations, figures, scenarios
 from app.web import explain, scenario_form, variants
 from app.web.auth import EditorPage
-from app.web.forms import Form, read_form
+from app.web.forms import Form, is_number, read_form
 from app.web.negotiation import RULES, compare_years, summed
 from app.web.render import Page, render
 from app.web.solving import admit
@@ -90,7 +91,7 @@ async def _read(page: Page, session: DbSession) -> Submitted:
     form = await read_form(page.request, csrf_token=page.user.csrf_token)
     chosen = form.get("scenario")
     stored, choices = _scenario(
-        session, int(chosen) if chosen.isdigit() and 0 < int(chosen) <= MAX_ID else None
+        session, int(chosen) if is_number(chosen) and 0 < int(chosen) <= MAX_ID else None
     )
     inputs = scenario_form.inputs_for(session, page.user.principal, stored)
     carried = variants.carried(form, inputs)
@@ -115,7 +116,7 @@ async def compare(page: EditorPage, session: DbSession) -> Response:
     if parsed.errors or parsed.year is None:
         context["errors"] = parsed.errors
         return render(page, "pages/compare.html", context, status_code=422)
-    admit(page)
+    admit(page, solves=len(RULES) * len(parsed.years))
     try:
         result = await solve_in_worker(
             compare_years,
@@ -179,12 +180,13 @@ async def compare_variants(page: EditorPage, session: DbSession) -> Response:
         elif not parsed.errors:
             kept.append(variants.from_form(name, parsed.inputs))
             added = True
-    elif action.startswith("remove-") and action.removeprefix("remove-").isdigit():
-        index = int(action.removeprefix("remove-"))
-        kept = [v for i, v in enumerate(kept) if i != index]
+    elif removed := re.fullmatch(r"remove-(\d{1,2})", action):
+        kept = [v for i, v in enumerate(kept) if i != int(removed[1])]
     rule = form.get("variant_rule") or "constrained"
-    if rule not in RULES:
+    if rule not in RULES and kept:
         errors["variant_rule"] = _("Choose the rule to compare the variants under")
+    elif rule not in RULES:
+        rule = "constrained"
     context = _context(page, parsed.inputs, submitted.choices, kept)
     context["through"] = form.checked("through")
     context["variant_rule"] = rule
@@ -194,7 +196,7 @@ async def compare_variants(page: EditorPage, session: DbSession) -> Response:
         return render(page, "pages/compare.html", context, status_code=422)
     if not kept:
         return render(page, "pages/compare.html", context)
-    admit(page)
+    admit(page, solves=len(kept) * len(parsed.years))
     try:
         runs = variants.requests(_, kept, parsed.inputs, stored, year=parsed.year)
         result = await solve_in_worker(

@@ -20,7 +20,7 @@ from sqlmodel import Session
 from app.auth import Principal
 from app.models import Scenario
 from app.services import allocations, weight_sets
-from app.web.forms import Form, machine_decimal, parse_decimal
+from app.web.forms import Form, is_number, machine_decimal, parse_decimal
 
 Gettext = Callable[[str], str]
 MAX_YEARS_AHEAD = 9
@@ -188,7 +188,7 @@ def parse(_: Gettext, form: Form, inputs: Inputs, scenario: Scenario) -> Parsed:
     inputs.values = {name: form.get(name) for name in field_names(inputs)}
     errors: dict[str, str] = {}
     year_text = form.get("year")
-    year = int(year_text) if year_text.isdigit() else None
+    year = int(year_text) if is_number(year_text, digits=4) else None
     if year is None or year not in inputs.years:
         errors["year"] = _("Choose a year from %(first)s to %(last)s") % {
             "first": inputs.years[0],

@@ -38,7 +38,7 @@ def carried(form: Form, inputs: Inputs) -> list[Variant]:
     names = scenario_form.field_names(inputs)[1:]
     found = []
     for index in range(MAX_VARIANTS):
-        name = form.get(f"variant-{index}-name")[:MAX_NAME]
+        name = form.get(f"variant-{index}-name")
         if name:
             values = {n: form.get(f"variant-{index}-{n}") for n in names}
             found.append(Variant(name, values))
@@ -79,9 +79,13 @@ def refusal(_: Gettext, name: str, variants: list[Variant]) -> str | None:
 def requests(
     _: Gettext, variants: list[Variant], inputs: Inputs, stored: Scenario, *, year: int
 ) -> list[tuple[str, allocations.RunRequest]]:
-    """Each variant as a run of the scenario for ``year``, read with the form's own checks."""
+    """Each variant as a run of the scenario for ``year``, read with the form's own checks
+    (their names too: the page carries them, so they come back as the browser sent them)."""
     found = []
-    for variant in variants:
+    for index, variant in enumerate(variants):
+        reason = refusal(_, variant.name, variants[:index])
+        if reason is not None:
+            raise InvalidInput("variants", reason)
         form = Form({**variant.values, "year": str(year)})
         own = dataclasses.replace(inputs, values={})
         parsed = scenario_form.parse(_, form, own, stored)

@@ -216,3 +216,88 @@ class TestThePlanYearsAddedUp:
         shown = client.post("/vergelijken", data=values)
         assert "De regels naast elkaar, 2028" in shown.text and "opgeteld" not in shown.text
         assert 'id="comparison-2027"' not in shown.text
+
+
+class TestWhatTheBrowserSendsBack:
+    """The variants and the choices travel in the page; whatever comes back is read again."""
+
+    def test_odd_numbers_in_the_action_the_year_and_the_scenario_get_a_page(
+        self, client: TestClient, keys: dict[str, str]
+    ):
+        sign_in(client, keys["negotiator"])
+        page = _add(client, client.get("/vergelijken", headers=HTML).text, "Een").text
+        for changes in (
+            {"action": "remove-²"},
+            {"action": "remove-" + "1" * 5000},
+            {"year": "²", "action": "compare"},
+            {"year": "2" * 5000, "action": "compare"},
+            {"scenario": "²", "action": "compare"},
+            {"scenario": "9" * 5000, "action": "compare"},
+        ):
+            answer = client.post("/vergelijken/varianten", data={**_fields(page), **changes})
+            assert answer.status_code in (200, 422), (changes, answer.status_code)
+            assert 'name="variant-0-name" value="Een"' in answer.text, changes
+
+    def test_a_name_sent_back_as_status_quo_or_twice_is_refused_by_name(
+        self, client: TestClient, keys: dict[str, str], seeded: Seeded
+    ):
+        sign_in(client, keys["negotiator"])
+        page = client.get(f"/vergelijken?scenario={seeded.plan_scenario_id}", headers=HTML).text
+        page = _add(client, page, "Een").text
+        page = _add(client, page, "Twee").text
+        for names, word in (
+            ({"variant-0-name": "status_quo"}, "status_quo"),
+            ({"variant-1-name": "EEN"}, "EEN"),
+        ):
+            answer = client.post(
+                "/vergelijken/varianten", data={**_fields(page), **names, "action": "compare"}
+            )
+            assert answer.status_code == 422, names
+            assert 'href="#variants"' in answer.text
+            assert f"Er is al een variant met de naam &#39;{word}&#39;" in answer.text
+
+    def test_the_api_refuses_a_variant_named_status_quo(
+        self, client: TestClient, keys: dict[str, str], seeded: Seeded
+    ):
+        answer = client.post(
+            "/v1/comparisons",
+            headers=auth(keys["negotiator"]),
+            json={
+                "variants": [
+                    {"name": "status_quo", "scenario_id": seeded.plan_scenario_id},
+                    {"name": "b", "scenario_id": seeded.plan_scenario_id},
+                ]
+            },
+        )
+        assert answer.status_code == 422
+        assert answer.json()["errors"][0]["field"] == "variants[0].name"
+
+    def test_a_refused_run_keeps_the_variants_and_the_box(
+        self, client: TestClient, keys: dict[str, str]
+    ):
+        sign_in(client, keys["negotiator"])
+        page = _add(client, client.get("/vergelijken", headers=HTML).text, "Een").text
+        shown = client.post("/vergelijken", data={**_fields(page), "year": "2028", "through": "1"})
+        run_form = shown.text.split('action="/vergelijken/uitvoeren"', 1)[1].split("</form>", 1)[0]
+        sent = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', run_form))
+        assert sent["variant-0-name"] == "Een" and sent["through"] == "1"
+        refused = client.post("/vergelijken/uitvoeren", data={**sent, "rule": "bogus"})
+        assert refused.status_code == 422
+        kept = _fields(refused.text)
+        assert kept["variant-0-name"] == "Een" and kept["through"] == "1"
+
+    def test_many_years_of_variants_count_as_many_requests(
+        self, app, client: TestClient, keys: dict[str, str]
+    ):  # type: ignore[no-untyped-def]
+        from app.concurrency import RateLimiter
+
+        sign_in(client, keys["negotiator"])
+        page = _add(client, client.get("/vergelijken", headers=HTML).text, "Een").text
+        page = _add(client, page, "Twee").text
+        app.state.solve_rate = RateLimiter(per_minute=1, burst=3)
+        over = {**_fields(page), "year": "2036", "through": "1", "action": "compare"}
+        # Two variants over ten years are twenty solves: four requests' worth, beyond the burst.
+        refused = client.post("/vergelijken/varianten", data=over)
+        assert refused.status_code == 429
+        app.state.solve_rate = RateLimiter(per_minute=1, burst=4)
+        assert client.post("/vergelijken/varianten", data=over).status_code == 200
