@@ -306,6 +306,19 @@ def compare_variants(
     year: int | None,
 ) -> dict[str, Any]:
     """Named scenarios side by side under one rule, for one year; nothing is stored."""
+    return compare_variants_over(session, principal, variants=variants, rule=rule, years=[year])[0]
+
+
+def compare_variants_over(
+    session: Session,
+    principal: Principal,
+    *,
+    variants: list[tuple[str, allocations.RunRequest]],
+    rule: str,
+    years: list[int | None],
+) -> list[dict[str, Any]]:
+    """Named scenarios side by side under one rule, one comparison per year of ``years``;
+    each variant is resolved once. Nothing is stored."""
     names = [name for name, _ in variants]
     if len(set(names)) != len(names):
         raise InvalidInput("variants", "give each variant its own name")
@@ -315,20 +328,28 @@ def compare_variants(
             f"variants[{index}].name",
             "'status_quo' names the column of what each ministry pays today; choose another",
         )
-    columns = []
+    resolved = []
     labels: dict[str, str] = {}
     for index, (name, request) in enumerate(variants):
         try:
-            resolved, _reference = allocations.resolve_request(session, principal, request)
+            found, _reference = allocations.resolve_request(session, principal, request)
         except InvalidInput as exc:
             raise InvalidInput(f"variants[{index}].{exc.field}", exc.message) from exc
-        scenario = year_of(resolved.scenario, year)
-        result = allocation.allocate(
-            scenario, rule=rule, solver=request.solver, time_limit=allocations.solve_budget()
-        ).to_dict()
-        columns.append({**result, "key": name})
-        labels.update(_names(resolved.snapshot))
-    return compare(with_status_quo(columns), labels)
+        resolved.append((name, request.solver, found.scenario))
+        labels.update(_names(found.snapshot))
+    compared = []
+    for year in years:
+        columns = []
+        for name, solver, scenario in resolved:
+            result = allocation.allocate(
+                year_of(scenario, year),
+                rule=rule,
+                solver=solver,
+                time_limit=allocations.solve_budget(),
+            ).to_dict()
+            columns.append({**result, "key": name})
+        compared.append(compare(with_status_quo(columns), labels))
+    return compared
 
 
 def compare_reports(

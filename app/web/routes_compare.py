@@ -224,12 +224,11 @@ def _variants_over(
     years: list[int],
 ) -> dict[str, Any]:
     """The variants side by side for one year, or added up over several."""
+    compared = figures.compare_variants_over(
+        session, principal, variants=runs, rule=rule, years=list(years)
+    )
     per_year = [
-        {
-            **figures.compare_variants(session, principal, variants=runs, rule=rule, year=year),
-            "year": year,
-            "period": str(year),
-        }
-        for year in years
+        {**result, "year": year, "period": str(year)}
+        for year, result in zip(years, compared, strict=True)
     ]
     return per_year[0] if len(per_year) == 1 else summed(per_year)
