@@ -7,6 +7,14 @@ ministries off their bounds all share one ratio λ to their target. ``clip`` is 
 non-decreasing in λ, so λ is found exactly, in fractions, between two breakpoints
 ``lo_i / t_i`` or ``hi_i / t_i``.
 
+**Totals the pools can carry.** When some carrier has no weight in some pool, the same
+clipped totals are still the leximin optimum whenever the pools can carry them, that is when
+cells on the allowed (ministry, pool) pairs can give every ministry its total and every pool
+its amount. They are the optimum over every set of totals within the bounds that adds up to T,
+whichever pool each euro comes from; the totals the pools can carry are a part of that set,
+and these totals lie in it. Whether they can be carried is a max-flow from the pools to the
+ministries, exact in whole numbers (``can_carry``). When they cannot, the LP rounds decide.
+
 **Cells.** When moreover every non-empty pool has the same weight profile (each pool's
 weights proportional to every other's, so ``t_ip = t_i · P_p / T``), splitting each total in
 proportion to the ministry's targets, ``x_ip = X_i · t_ip / t_i``, puts every cell of a
@@ -20,8 +28,11 @@ optimality certificate run as on every other path.
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 
+from allocation.budget import UNLIMITED, Budget
+from allocation.flows import SINK, SOURCE, MaxFlow
 from allocation.model import Cell, Problem
 
 
@@ -35,6 +46,67 @@ def has_closed_form(problem: Problem) -> bool:
         for m in carriers
         for p in pools
     )
+
+
+def carried_totals(problem: Problem, *, budget: Budget = UNLIMITED) -> dict[str, Fraction] | None:
+    """The clipped totals when they are the leximin optimum: always with every carrier in every
+    pool, else when the pools can carry them; None when only the LP rounds can tell.
+
+    >>> from allocation.scenario import parse_scenario
+    >>> from allocation.model import build_problem
+    >>> doc = {"year": 2027, "base": 100, "weights": {"A": 1, "B": 1},
+    ...        "variable": [{"channel": "c", "rate_per_contact": 1, "contacts": 100,
+    ...                      "weights": {"A": 1}}]}
+    >>> {m: str(v / 100) for m, v in carried_totals(build_problem(parse_scenario(doc))).items()}
+    {'A': '150', 'B': '50'}
+    >>> doc["constraints"] = {"ceilings": {"A": 90}}
+    >>> carried_totals(build_problem(parse_scenario(doc))) is None
+    True
+    """
+    totals = clipped_totals(problem)
+    if has_closed_form(problem) or can_carry(problem, totals, budget=budget):
+        return totals
+    return None
+
+
+def can_carry(problem: Problem, totals: dict[str, Fraction], *, budget: Budget = UNLIMITED) -> bool:
+    """True when cells ``x ≥ 0`` on the allowed cells give every ministry exactly its total
+    and every pool exactly its amount.
+
+    A max-flow from the pools (each sending its amount) through the allowed cells to the
+    ministries (each taking its total), in whole numbers: everything is first multiplied by
+    the totals' common denominator, so the test is exact and cheap.
+
+    >>> from allocation.scenario import parse_scenario
+    >>> from allocation.model import build_problem
+    >>> doc = {"year": 2027, "base": 100, "weights": {"A": 1, "B": 1},
+    ...        "variable": [{"channel": "c", "rate_per_contact": 1, "contacts": 100,
+    ...                      "weights": {"A": 1}}]}
+    >>> p = build_problem(parse_scenario(doc))
+    >>> can_carry(p, {"A": Fraction(15000), "B": Fraction(5000)})
+    True
+    >>> can_carry(p, {"A": Fraction(9000), "B": Fraction(11000)})
+    False
+    """
+    if sum(totals.values()) != problem.total:
+        return False
+    scale = math.lcm(*(total.denominator for total in totals.values()))
+    ministry_node = {m: index for index, m in enumerate(problem.ministries)}
+    pool_node = {pool.name: len(ministry_node) + index for index, pool in enumerate(problem.pools)}
+    arcs: dict[int, dict[int, int]] = {}
+    for pool in problem.pools:
+        arcs.setdefault(SOURCE, {})[pool_node[pool.name]] = pool.amount * scale
+    for cell in problem.allowed:
+        arcs.setdefault(pool_node[cell.pool], {})[ministry_node[cell.ministry]] = (
+            problem.pool(cell.pool).amount * scale
+        )
+    wanted = 0
+    for ministry, total in totals.items():
+        units = total.numerator * (scale // total.denominator)
+        wanted += units
+        if units:
+            arcs.setdefault(ministry_node[ministry], {})[SINK] = units
+    return MaxFlow(arcs, noise=0, budget=budget).run() == wanted
 
 
 def clipped_totals(problem: Problem) -> dict[str, Fraction]:
@@ -66,7 +138,88 @@ def _sum_at(problem: Problem, carriers: list[str], *, ratio: Fraction) -> Fracti
 
 
 def _ratio(problem: Problem, carriers: list[str]) -> Fraction:
-    """λ with Σ clip(λ t_i) = T, by walking the sorted breakpoints."""
+    """λ with Σ clip(λ t_i) = T: proposed in floats and confirmed exactly, else by bisection.
+
+    Any λ with that sum gives the same totals: where the sum is flat, every carrier sits on a
+    bound.
+    """
+    found = _ratio_from_floats(problem, carriers)
+    return found if found is not None else _ratio_by_bisection(problem, carriers)
+
+
+def _ratio_from_floats(problem: Problem, carriers: list[str]) -> Fraction | None:
+    """λ from the carriers a float λ puts on their bounds; None if the floats misjudged one.
+
+    With the carriers at their lower bounds L and upper bounds U fixed there, λ solves
+    ``Σ_L lo_i + Σ_U hi_i + λ Σ_free t_i = T`` exactly; it is confirmed when every carrier is
+    where the floats put it: ``λ t_i ≤ lo_i`` in L, ``λ t_i ≥ hi_i`` in U, between the two
+    otherwise. The sum is then T by construction.
+    """
+    rows = []
+    for ministry in carriers:
+        upper = problem.upper(ministry)
+        rows.append((problem.target(ministry), problem.lower(ministry), upper))
+    as_float = [
+        (float(target), float(low), None if high is None else float(high))
+        for target, low, high in rows
+    ]
+    total = float(problem.total)
+
+    def sum_at(ratio: float) -> float:
+        found = 0.0
+        for target, low, high in as_float:
+            value = max(ratio * target, low)
+            found += value if high is None else min(value, high)
+        return found
+
+    points = sorted(
+        {0.0}
+        | {low / target for target, low, _ in as_float}
+        | {high / target for target, _, high in as_float if high is not None}
+    )
+    first, last = 1, len(points)
+    while first < last:
+        middle = (first + last) // 2
+        if sum_at(points[middle]) < total:
+            first = middle + 1
+        else:
+            last = middle
+    start = points[first - 1]
+    slope = sum(
+        target
+        for target, low, high in as_float
+        if start * target >= low and (high is None or start * target < high)
+    )
+    ratio = start if slope == 0 else start + (total - sum_at(start)) / slope
+    fixed, free, placed = 0, Fraction(0), []
+    for (target, low, high), (float_target, _, _) in zip(rows, as_float, strict=True):
+        at = ratio * float_target
+        side = -1 if at <= low else 1 if high is not None and at >= high else 0
+        placed.append(side)
+        if side < 0:
+            fixed += low
+        elif side > 0:
+            assert high is not None
+            fixed += high
+        else:
+            free += target
+    if free == 0:
+        return None
+    exact = (problem.total - fixed) / free
+    for (target, low, high), side in zip(rows, placed, strict=True):
+        value = exact * target
+        if side < 0 and value > low:
+            return None
+        if side > 0 and high is not None and value < high:
+            return None
+        if side == 0 and (value < low or (high is not None and value > high)):
+            return None
+    return exact
+
+
+def _ratio_by_bisection(problem: Problem, carriers: list[str]) -> Fraction:
+    """λ exactly: the segment between breakpoints found by bisection (the sum is
+    non-decreasing in λ), then λ on it."""
     total = Fraction(problem.total)
     points = {Fraction(0)}
     for ministry in carriers:
@@ -76,16 +229,21 @@ def _ratio(problem: Problem, carriers: list[str]) -> Fraction:
         if upper is not None:
             points.add(Fraction(upper) / target)
     ordered = sorted(points)
-    for low, high in zip(ordered, [*ordered[1:], None], strict=True):
-        at_low = _sum_at(problem, carriers, ratio=low)
-        if high is not None and _sum_at(problem, carriers, ratio=high) < total:
-            continue
-        slope = sum(
-            (problem.target(m) for m in carriers if _is_free_above(problem, m, ratio=low)),
-            Fraction(0),
-        )
-        return low if slope == 0 else low + (total - at_low) / slope
-    raise ValueError("the bounds cannot reach T")
+    # The first breakpoint (after 0) where the sum reaches T ends the segment; past the last
+    # one the segment is unbounded.
+    first, last = 1, len(ordered)
+    while first < last:
+        middle = (first + last) // 2
+        if _sum_at(problem, carriers, ratio=ordered[middle]) < total:
+            first = middle + 1
+        else:
+            last = middle
+    low = ordered[first - 1]
+    slope = sum(
+        (problem.target(m) for m in carriers if _is_free_above(problem, m, ratio=low)),
+        Fraction(0),
+    )
+    return low if slope == 0 else low + (total - _sum_at(problem, carriers, ratio=low)) / slope
 
 
 def _is_free_above(problem: Problem, ministry: str, *, ratio: Fraction) -> bool:

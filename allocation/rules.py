@@ -108,7 +108,8 @@ def constrained(
     First the ministry totals: minimise the largest relative deviation |X_i - t_i| / t_i, then
     the next largest, and so on. Then, with those totals fixed, the cells by the same principle.
     Both results are unique, so they do not depend on the solver. Where the closed form
-    provably applies it is used (``closed_form_first`` False forces the LP rounds).
+    provably applies it is used: the clipped totals whenever the pools can carry them
+    (``closed_form_first`` False forces the LP rounds).
 
     >>> from allocation.scenario import parse_scenario
     >>> from allocation.model import build_problem
@@ -122,9 +123,10 @@ def constrained(
     if problems:
         raise Infeasible(problems)
     failures: list[AllocationError] = []
-    if closed_form_first and closed_form.has_closed_form(problem):
+    carried = closed_form.carried_totals(problem, budget=budget) if closed_form_first else None
+    if carried is not None:
         try:
-            return _closed_form_pass(problem, solver=solver, budget=budget)
+            return _closed_form_pass(problem, carried, solver=solver, budget=budget)
         except (ExactnessError, SolverError) as error:
             failures.append(error)
     for attempt in ATTEMPTS:
@@ -142,10 +144,12 @@ def constrained(
     )
 
 
-def _closed_form_pass(problem: Problem, *, solver: str, budget: Budget) -> ExactAllocation:
-    """Every carrier in every pool: the totals in closed form, and the cells too when every
-    pool shares one weight profile (``allocation.closed_form``); the same checks follow."""
-    totals = closed_form.clipped_totals(problem)
+def _closed_form_pass(
+    problem: Problem, totals: dict[str, Fraction], *, solver: str, budget: Budget
+) -> ExactAllocation:
+    """Totals in closed form (every carrier in every pool, or totals the pools can carry),
+    and the cells too when every pool shares one weight profile (``allocation.closed_form``);
+    the same checks and certificate follow."""
     cells = (
         closed_form.profile_cells(problem, totals) if closed_form.has_one_profile(problem) else None
     )

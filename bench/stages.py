@@ -31,6 +31,7 @@ STAGES: list[tuple[ModuleType, str, str]] = [
     (rules, "leximin_cells", "cells by exact cuts: flows or elastic LPs, fractions"),
     (rules, "first_round", "first LP round alone, for the marginals (closed form)"),
     (closed_form, "clipped_totals", "closed-form totals"),
+    (closed_form, "can_carry", "can the pools carry the closed-form totals (max-flow)"),
     (closed_form, "profile_cells", "closed-form cells (one weight profile)"),
     (rules, "recover_totals", "exact recovery of the totals"),
     (rules, "peel_forced_cells", "cells forced by the totals"),

@@ -10,7 +10,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from allocation import allocate, parse_scenario
-from allocation.closed_form import clipped_totals, has_closed_form, has_one_profile
+from allocation.closed_form import (
+    _clip,
+    _ratio_by_bisection,
+    _ratio_from_floats,
+    can_carry,
+    carried_totals,
+    clipped_totals,
+    has_closed_form,
+    has_one_profile,
+)
+from allocation.diagnose import diagnose
 from allocation.model import build_problem
 from allocation.rules import constrained
 from tests.allocation.conftest import base_only_document, bounded_documents
@@ -134,3 +144,74 @@ class TestClosedFormPath:
         assert report.status == "optimal"
         assert [m.constraint for m in report.marginals] == ["ceiling__C"]
         assert any("ceiling__C" in sentence for sentence in report.explanation)
+
+
+class TestTotalsThePoolsCanCarry:
+    """Carriers missing from some pool: the clipped totals, when the pools can carry them."""
+
+    @staticmethod
+    def partial_document() -> dict[str, Any]:
+        document = base_only_document(weights={"A": 1, "B": 1}, base="100.00")
+        document["variable"] = [
+            {"channel": "c", "rate_per_contact": "1.00", "contacts": 100, "weights": {"A": 1}}
+        ]
+        return document
+
+    def test_carried_clipped_totals_are_taken_without_lp_rounds(self) -> None:
+        problem = problem_of(self.partial_document())
+        assert not has_closed_form(problem)
+        assert carried_totals(problem) == {"A": Fraction(15000), "B": Fraction(5000)}
+
+    def test_totals_a_pool_cannot_carry_are_left_to_the_lp_rounds(self) -> None:
+        # The base goes to A only, channel c to B and C; B is held to nothing. Clipped, A and
+        # C would pay 133.33 and 66.67 (their targets 100 and 50, scaled), but C alone must
+        # take all of c: the rounds find 100 and 100.
+        document = base_only_document(weights={"A": 1, "B": 0, "C": 0}, base="100.00")
+        document["variable"] = [
+            {
+                "channel": "c",
+                "rate_per_contact": "1.00",
+                "contacts": 100,
+                "weights": {"B": 1, "C": 1},
+            }
+        ]
+        document["constraints"] = {"ceilings": {"B": "0.00"}}
+        problem = problem_of(document)
+        clipped = clipped_totals(problem)
+        assert clipped["C"] < 10000
+        assert not can_carry(problem, clipped)
+        assert carried_totals(problem) is None
+        allocation = constrained(problem, solver="highs")
+        assert (allocation.total("A"), allocation.total("C")) == (10000, 10000)
+
+    def test_the_max_flow_refuses_totals_that_do_not_add_up(self) -> None:
+        problem = problem_of(self.partial_document())
+        assert not can_carry(problem, {"A": Fraction(15000), "B": Fraction(4999)})
+
+    @settings(max_examples=150, deadline=None)
+    @given(bounded_documents(max_ministries=6, max_channels=3, min_amount=100_000))
+    def test_gives_what_the_lp_rounds_give(self, document: dict[str, Any]) -> None:
+        problem = problem_of(document)
+        if diagnose(problem):
+            return
+        fast = constrained(problem, solver="highs")
+        rounds = constrained(problem, solver="highs", closed_form_first=False)
+        assert fast.totals == rounds.totals
+        assert fast.cells == rounds.cells
+        assert fast.marginals == rounds.marginals
+        carried = carried_totals(problem)
+        assert carried is None or carried == rounds.totals
+
+    @settings(max_examples=300, deadline=None)
+    @given(bounded_documents(max_ministries=8, max_channels=4))
+    def test_the_float_ratio_is_the_exact_one_or_nothing(self, document: dict[str, Any]) -> None:
+        problem = problem_of(document)
+        carriers = [m for m in problem.ministries if problem.target(m) > 0]
+        if diagnose(problem) or not carriers:
+            return
+        proposed = _ratio_from_floats(problem, carriers)
+        exact = _ratio_by_bisection(problem, carriers)
+        if proposed is not None:
+            clip = {m: _clip(problem, m, ratio=proposed) for m in carriers}
+            assert clip == {m: _clip(problem, m, ratio=exact) for m in carriers}
+            assert sum(clip.values()) == problem.total
