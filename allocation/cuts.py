@@ -508,8 +508,11 @@ class _Split:
                 for node in self.ends[cell]:
                     base[node] = base.get(node, 0) + target
                     slope[node] = slope.get(node, 0) + sign * target
-        unit = self.unit
-        return {node: Fraction(base[node] + slope[node] * level, unit) for node in base}
+        # With z = p / q each row's take is (Σt·q + (Σt_rising − Σt_falling)·p) / (unit·q):
+        # whole numbers up to one division, instead of three operations on fractions.
+        p, q = level.numerator, level.denominator
+        below = self.unit * q
+        return {node: Fraction(base[node] * q + slope[node] * p, below) for node in base}
 
     def _imbalanced(
         self, part: _Part, change: Mapping[int, Fraction], groups: Sequence[list[int]]

@@ -128,7 +128,7 @@ class _TableRounding:
             floors[cell] = floor
             if value.denominator != 1:
                 self.remainder[cell] = value - floor
-        self.cell_order = sorted(self.remainder, key=self._cell_rank)
+        self.cell_order = self._ordered_cells()
         if totals is None:
             summed = {m: Fraction(0) for m in problem.ministries}
             for cell, value in self.exact.items():
@@ -166,6 +166,17 @@ class _TableRounding:
             self.raisable[ministry] |= 1 << pool
             self.raisable[pool] |= 1 << ministry
         self._start()
+
+    def _ordered_cells(self) -> list[Cell]:
+        """The cells with a remainder, by ``_cell_rank``.
+
+        float() is monotone, so when no two remainders have the same float they are ordered
+        by their floats alone, and the exact keys are only built where floats tie.
+        """
+        as_float = {cell: -float(remainder) for cell, remainder in self.remainder.items()}
+        if len(set(as_float.values())) == len(as_float):
+            return sorted(as_float, key=as_float.__getitem__)
+        return sorted(self.remainder, key=self._cell_rank)
 
     def _cell_rank(self, cell: Cell) -> tuple[object, ...]:
         remainder = self.remainder[cell]
