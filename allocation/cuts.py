@@ -96,6 +96,35 @@ def lowest_level(needed: Number, up: Number, down: Number) -> Number | None:
     return None
 
 
+def _lowest_in_units(
+    numerator: int, denominator: int, up: int, down: int, unit: int
+) -> Fraction | None:
+    """``lowest_level(needed, up / unit, down / unit)`` for ``needed = numerator / denominator``,
+    in whole numbers up to the one fraction it returns.
+
+    >>> _lowest_in_units(3, 1, 2, 0, 1), lowest_level(Fraction(3), Fraction(2), Fraction(0))
+    (Fraction(1, 2), Fraction(1, 2))
+    """
+    scaled = numerator * unit
+    if scaled <= (up - down) * denominator:
+        return Fraction(0)
+    if scaled <= 2 * up * denominator:
+        return Fraction(scaled - (up - down) * denominator, (up + down) * denominator)
+    if up > 0:
+        return Fraction(scaled - up * denominator, up * denominator)
+    return None
+
+
+def _orient_in_units(needed: Fraction, up: int, down: int, unit: int) -> tuple[Fraction, int]:
+    """``_orient`` for exact amounts and targets in whole units: the same fractions."""
+    numerator, denominator = needed.numerator, needed.denominator
+    rise = _lowest_in_units(numerator, denominator, up, down, unit)
+    fall = _lowest_in_units(-numerator, denominator, down, up, unit)
+    if rise is None or fall is None:
+        raise SolverError("a cut no level can meet: the totals cannot be split")
+    return (rise, 1) if rise >= fall else (fall, -1)
+
+
 def _bound_ratio(level: Fraction, *, rise: bool) -> Fraction:
     """A blocked cell's ratio to its target: ``1 + z`` rising, ``1 − z`` (not below 0) falling."""
     if rise:
@@ -419,7 +448,7 @@ class _Split:
     def _level(self, part: _Part, side: frozenset[int]) -> tuple[Fraction, int]:
         """The level a cut forces, exactly, and +1 if its own ministries must rise (-1: fall)."""
         needed, up, down = self._sums(part, side, self.residual, Fraction(0), self.units, 0)
-        return _orient(needed, Fraction(up, self.unit), Fraction(down, self.unit))
+        return _orient_in_units(needed, up, down, self.unit)
 
     def _float_level(self, part: _Part, side: frozenset[int]) -> float:
         """The level a cut forces, in floats: enough to choose the next level to try."""

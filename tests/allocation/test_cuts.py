@@ -7,9 +7,11 @@ from typing import Any
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from allocation import allocate, parse_scenario
-from allocation.cuts import leximin_cells, lowest_level
+from allocation.cuts import _orient, _orient_in_units, leximin_cells, lowest_level
+from allocation.errors import SolverError
 from allocation.exact import check_allocation, check_cells_leximin, peel_forced_cells
 from allocation.leximin import ATTEMPTS
 from allocation.model import Cell, build_problem
@@ -35,6 +37,24 @@ class TestLowestLevel:
 
     def test_a_cut_with_nothing_that_can_rise_cannot_take_more(self) -> None:
         assert lowest_level(Fraction(1), Fraction(0), Fraction(0)) is None
+
+    @settings(max_examples=500)
+    @given(
+        st.fractions(min_value=-(10**9), max_value=10**9),
+        st.integers(0, 10**6),
+        st.integers(0, 10**6),
+        st.integers(1, 10**4),
+    )
+    def test_in_whole_units_it_gives_the_same_fractions(
+        self, needed: Fraction, up: int, down: int, unit: int
+    ) -> None:
+        try:
+            expected = _orient(needed, Fraction(up, unit), Fraction(down, unit))
+        except SolverError:
+            with pytest.raises(SolverError):
+                _orient_in_units(needed, up, down, unit)
+            return
+        assert _orient_in_units(needed, up, down, unit) == expected
 
 
 class TestTinyBoundsAgainstHugeTotals:
