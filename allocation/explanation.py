@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from allocation.model import Problem
-from allocation.money import euro_text, fraction_text
+from allocation.money import euro_text, fraction_text, percent_text
 from allocation.report import Level, Line, significant_text
 from allocation.rules import Marginal
 from allocation.scenario import Rule
@@ -78,8 +78,8 @@ def _pools_sentence(problem: Problem) -> str:
 
 def _line_sentence(line: Line) -> str:
     deviation = euro_text(line.deviation)
-    if line.target_exact:
-        percent = fraction_text((line.total - line.target_exact) / line.target_exact * 100, 4)
+    percent = percent_text(line.total, line.target_exact)
+    if percent is not None:
         deviation = f"{deviation}, {percent}%"
     sentence = (
         f"{line.ministry}: target {euro_text(line.target)}, pays {euro_text(line.total)} "

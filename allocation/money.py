@@ -50,12 +50,35 @@ def fraction_text(value: Fraction, places: int) -> str:
     >>> fraction_text(Fraction(1, 3), 6), fraction_text(Fraction(-2, 3), 2)
     ('0.333333', '-0.67')
     """
-    scaled = round_half_up(value * 10**places)
-    sign = "-" if scaled < 0 else ""
-    whole, rest = divmod(abs(scaled), 10**places)
+    return ratio_text(value.numerator, value.denominator, places)
+
+
+def ratio_text(numerator: int, denominator: int, places: int) -> str:
+    """``numerator / denominator`` (denominator > 0) as ``fraction_text`` writes it, in whole
+    numbers: no fraction is built.
+
+    >>> ratio_text(2, 3, 6), ratio_text(-1, 8, 2), ratio_text(7, 2, 0)
+    ('0.666667', '-0.13', '4')
+    """
+    scaled = numerator * 10**places
+    magnitude = (abs(scaled) * 2 + denominator) // (2 * denominator)
+    sign = "-" if scaled < 0 and magnitude else ""
+    whole, rest = divmod(magnitude, 10**places)
     if places == 0:
         return f"{sign}{whole}"
     return f"{sign}{whole}.{rest:0{places}d}"
+
+
+def percent_text(total: int, target: Fraction) -> str | None:
+    """How far ``total`` lies from ``target``, in percent with four decimals; None without a
+    target.
+
+    >>> percent_text(110, Fraction(100)), percent_text(2, Fraction(3)), percent_text(1, Fraction(0))
+    ('10.0000', '-33.3333', None)
+    """
+    if target == 0:
+        return None
+    return ratio_text((total * target.denominator - target.numerator) * 100, target.numerator, 4)
 
 
 def decimal_text(value: Decimal) -> str:

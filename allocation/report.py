@@ -16,7 +16,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from allocation.model import BOUND_FAMILIES, Cell, NamedConstraint, Problem
-from allocation.money import cents_text, euro_text, fraction_text
+from allocation.money import cents_text, euro_text, fraction_text, percent_text
 from allocation.rounding import RoundedAllocation, largest_remainder
 from allocation.rules import ExactAllocation, Marginal
 from allocation.scenario import JSON, Rule
@@ -93,17 +93,11 @@ class Line:
             "target": cents_text(self.target),
             "target_exact": fraction_text(self.target_exact / 100, 6),
             "deviation": cents_text(self.deviation),
-            "deviation_pct": _percent_text(self.total, self.target_exact),
+            "deviation_pct": percent_text(self.total, self.target_exact),
             "share": fraction_text(share, 6),
             "binding": list(self.binding),
             "broken": list(self.broken),
         }
-
-
-def _percent_text(total: int, target: Fraction) -> str | None:
-    if target == 0:
-        return None
-    return fraction_text((total - target) / target * 100, 4)
 
 
 @dataclass(frozen=True, slots=True)

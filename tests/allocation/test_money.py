@@ -8,7 +8,14 @@ from fractions import Fraction
 from hypothesis import given
 from hypothesis import strategies as st
 
-from allocation.money import cents_text, decimal_text, euro_text, fraction_text, round_half_up
+from allocation.money import (
+    cents_text,
+    decimal_text,
+    euro_text,
+    fraction_text,
+    percent_text,
+    round_half_up,
+)
 
 
 class TestCentsText:
@@ -57,3 +64,19 @@ class TestDecimalText:
             "0",
             "0.000001",
         ]
+
+
+class TestPercentText:
+    @given(
+        st.integers(-(10**12), 10**12),
+        st.fractions(min_value=Fraction(1, 10**6), max_value=10**12),
+    )
+    def test_is_the_exact_deviation_rounded_half_up(self, total: int, target: Fraction) -> None:
+        exact = (total - target) / target * 100
+        assert (
+            Decimal(percent_text(total, target) or "")
+            == Decimal(round_half_up(exact * 10**4)) / 10**4
+        )
+
+    def test_is_none_without_a_target(self) -> None:
+        assert percent_text(5, Fraction(0)) is None
