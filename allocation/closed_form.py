@@ -40,12 +40,8 @@ def has_closed_form(problem: Problem) -> bool:
     """True when every ministry with a target has weight in every non-empty pool."""
     carriers = [m for m in problem.ministries if problem.target(m) > 0]
     pools = [pool.name for pool in problem.pools if pool.amount > 0]
-    allowed = set(problem.allowed)
-    return all(
-        any(cell.ministry == m and cell.pool == p for cell in allowed)
-        for m in carriers
-        for p in pools
-    )
+    allowed = {(cell.ministry, cell.pool) for cell in problem.allowed}
+    return all((m, p) in allowed for m in carriers for p in pools)
 
 
 def carried_totals(problem: Problem, *, budget: Budget = UNLIMITED) -> dict[str, Fraction] | None:
