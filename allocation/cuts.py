@@ -231,6 +231,14 @@ class _Split:
 
     def run(self) -> dict[Cell, Fraction]:
         """Split every part until every open cell is fixed; the exact values."""
+        try:
+            return self._run()
+        finally:
+            if self.lp is not None:
+                self.lp.close()
+                self.lp = None
+
+    def _run(self) -> dict[Cell, Fraction]:
         every = self._components(range(len(self.cells)))
         parts = [self._part(cells, ceiling=None) for cells in every]
         parts = [piece for part in parts for piece in self._peeled(part)]

@@ -166,7 +166,20 @@ def run_rounds(
 ) -> Structure[Item]:
     """Run Ogryczak rounds until every item is blocked; return the structure found."""
     structure: Structure[Item] = Structure()
-    rounds = _Rounds(family, solver=solver, attempt=attempt, budget=budget)
+    with _Rounds(family, solver=solver, attempt=attempt, budget=budget) as rounds:
+        return _run(rounds, items, family, structure, solver=solver, attempt=attempt, budget=budget)
+
+
+def _run(
+    rounds: _Rounds[Item],
+    items: Sequence[Item],
+    family: Family[Item],
+    structure: Structure[Item],
+    *,
+    solver: str,
+    attempt: Attempt,
+    budget: Budget,
+) -> Structure[Item]:
     free = list(items)
     while free:
         budget.check()
@@ -200,8 +213,8 @@ def first_round(
 ) -> Structure[Item]:
     """Only the first, min-max round: its level and duals, for the marginals."""
     structure: Structure[Item] = Structure()
-    rounds = _Rounds(family, solver=solver, attempt=attempt, budget=budget)
-    outcome = rounds.next(items, {}, structure)
+    with _Rounds(family, solver=solver, attempt=attempt, budget=budget) as rounds:
+        outcome = rounds.next(items, {}, structure)
     structure.levels.append(max(outcome.level, 0.0))
     return structure
 
@@ -225,6 +238,15 @@ class _Rounds(Generic[Item]):
         self.attempt = attempt
         self.warm: WarmRounds | None = None
         self.held: set[Item] = set()
+
+    def __enter__(self) -> _Rounds[Item]:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        """Release the warm HiGHS model, if one was made, however the rounds ended."""
+        if self.warm is not None:
+            self.warm.close()
+            self.warm = None
 
     def next(
         self, free: Sequence[Item], held: Mapping[Item, Interval], structure: Structure[Item]

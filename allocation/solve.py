@@ -166,8 +166,35 @@ def _pulp_solver(name: str, *, tight: bool, time_limit: float | None = None) -> 
     )
 
 
+class _IdleModels(threading.local):
+    """HiGHS models this thread's solves have finished with, by tolerance, for the next ones.
+
+    Creating a HiGHS model and freeing it again costs more than many of the engine's LPs
+    take to solve; a model handed back is emptied (``clearModel``: rows, columns, basis and
+    solution) and keeps only its options, which depend on nothing but ``tight``.
+    """
+
+    def __init__(self) -> None:
+        self.models: dict[bool, list[Any]] = {False: [], True: []}
+
+
+_idle = _IdleModels()
+
+MAX_IDLE = 4
+"""The most idle models a thread keeps per tolerance."""
+
+
+def release_highs(model: Any, *, tight: bool) -> None:
+    """Hand a model from ``new_highs`` back for reuse; its owner must not touch it again."""
+    idle = _idle.models[tight]
+    if len(idle) < MAX_IDLE:
+        idle.append(model)
+
+
 def new_highs(*, tight: bool) -> Any:
     """A silent in-process HiGHS model without presolve, on one thread where it may.
+
+    An emptied model this thread released is reused when there is one (``release_highs``).
 
     One thread: the LPs are small and solved one after another, and HiGHS's thread pool
     costs more per solve (about 80 microseconds) than it can win back on them. HiGHS keeps
@@ -176,6 +203,11 @@ def new_highs(*, tight: bool) -> Any:
     """
     import highspy
 
+    idle = _idle.models[tight]
+    if idle:
+        model = idle.pop()
+        model.clearModel()
+        return model
     _swallow_highs_banner()
     model = _bare_highs(highspy)()
     model.setOptionValue("output_flag", False)
@@ -244,12 +276,18 @@ class WarmRounds:
     """
 
     def __init__(self, round_lp: RoundLP, *, tight: bool) -> None:
+        self.tight = tight
         self.model = new_highs(tight=tight)
         hand_over(self.model, round_lp.lp, round_lp.lp.variables())
         self.columns = {cell: var.index for cell, var in round_lp.ratios.items()}
         self.level_column = round_lp.level.index
         self.rows = {name: row.index for name, row in round_lp.rows.items()}
         self.bound_rows = {n: i for n, i in self.rows.items() if not n.startswith("deviation_")}
+
+    def close(self) -> None:
+        """Release the HiGHS model for the next solves; this object is done."""
+        release_highs(self.model, tight=self.tight)
+        self.model = None
 
     def hold(self, names: tuple[str, str], interval: tuple[float, float]) -> None:
         """Hold an item: its rows ``above`` and ``below`` drop z and bound it to ``interval``."""
@@ -301,6 +339,7 @@ class WarmElastic:
     """
 
     def __init__(self, elastic: ElasticLP, *, tight: bool) -> None:
+        self.tight = tight
         self.model = new_highs(tight=tight)
         hand_over(self.model, elastic.lp, elastic.lp.variables())
         self.ratio_columns = [variable.index for variable in elastic.ratios]
@@ -313,6 +352,11 @@ class WarmElastic:
                 len(self.ratio_columns),
                 len(self.ratio_columns) + len(self.shortfall_columns),
             )
+
+    def close(self) -> None:
+        """Release the HiGHS model for the next solves; this object is done."""
+        release_highs(self.model, tight=self.tight)
+        self.model = None
 
     def solve(
         self,
@@ -355,6 +399,9 @@ class FreshElastic:
     def __init__(self, elastic: ElasticLP, *, tight: bool) -> None:
         self.elastic = elastic
         self.tight = tight
+
+    def close(self) -> None:
+        """Nothing to release: CBC runs in a process of its own for each solve."""
 
     def solve(
         self,

@@ -105,3 +105,56 @@ class TestSharedHiGHS:
         )
         here = canonical_json(allocate(parse_scenario(offlimits_document())).to_dict())
         assert done.stdout.strip().splitlines()[-1:] == [here], done.stderr
+
+
+class TestReusedHiGHSModels:
+    """A thread reuses the HiGHS models its solves released, emptied; reports do not change."""
+
+    @staticmethod
+    def capped() -> dict[str, object]:
+        document = offlimits_document()
+        document["constraints"] = {"max_share": "0.200000"}
+        return document
+
+    @staticmethod
+    def idle() -> set[int]:
+        from allocation import solve
+
+        return {id(model) for models in solve._idle.models.values() for model in models}
+
+    def test_a_released_model_comes_back_empty(self) -> None:
+        from allocation.solve import new_highs, release_highs
+
+        model = new_highs(tight=False)
+        model.addVars(2, [0.0, 0.0], [1.0, 1.0])
+        release_highs(model, tight=False)
+        again = new_highs(tight=False)
+        assert again is model
+        assert (again.getNumCol(), again.getNumRow()) == (0, 0)
+        assert new_highs(tight=True) is not model
+        release_highs(again, tight=False)
+
+    def test_an_allocation_leaves_its_models_idle_for_the_next(self) -> None:
+        first = allocate(parse_scenario(self.capped())).to_dict()
+        idle = self.idle()
+        assert idle
+        second = allocate(parse_scenario(self.capped())).to_dict()
+        assert second == first
+        assert self.idle() == idle
+
+    def test_another_thread_has_models_of_its_own(self) -> None:
+        import threading
+
+        allocate(parse_scenario(self.capped()))
+        mine = self.idle()
+        seen: list[set[int]] = []
+
+        def other() -> None:
+            allocate(parse_scenario(self.capped()))
+            seen.append(self.idle())
+
+        worker = threading.Thread(target=other)
+        worker.start()
+        worker.join()
+        assert mine
+        assert seen and seen[0] and not seen[0] & mine
