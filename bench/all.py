@@ -32,9 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench import bounded, postgres  # noqa: E402
-from bench.load import mixed_load  # noqa: E402
-from bench.reads import measure_reads  # noqa: E402
+from bench import bounded, load, postgres, reads  # noqa: E402
 
 START, END = "<!-- measured:start -->", "<!-- measured:end -->"
 
@@ -47,10 +45,10 @@ def machine() -> str:
         model = found.group(1).strip() if found else model
     except OSError:
         pass
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    average = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     return (
         f"{os.cpu_count()} vCPU ({model}), Python {platform.python_version()}, "
-        f"{datetime.now(UTC):%Y-%m-%d}, load average {load:.1f} at the start"
+        f"{datetime.now(UTC):%Y-%m-%d}, load average {average:.1f} at the start"
     )
 
 
@@ -82,45 +80,28 @@ def fresh(url: str | None, folder: Path, name: str) -> Iterator[str]:
 
 
 def reads_table(targets: list[tuple[str, str | None, int]], folder: Path, seconds: float) -> str:
-    lines = [
-        "| backend | workers | endpoint | req/s | p50 ms | p99 ms | errors | × GET /health |",
-        "|---|---:|---|---:|---:|---:|---:|---:|",
-    ]
+    lines = [reads.TABLE_HEADER]
     for index, (label, url, workers) in enumerate(targets):
         place = folder / f"reads{index}"
         place.mkdir()
         with fresh(url, place, "reads") as database:
-            rows = measure_reads(
+            rows = reads.measure_reads(
                 database, workers=workers, clients=50, seconds=seconds, folder=place
             )
-        for row in rows:
-            lines.append(
-                f"| {label} | {workers} | {row['endpoint']} | {row['rps']} | {row['p50_ms']} | "
-                f"{row['p99_ms']} | {row['errors']} | {row['ratio']} |"
-            )
+        lines += [reads.table_row(label, workers, row) for row in rows]
     return "\n".join(lines)
 
 
 def load_table(targets: list[tuple[str, str | None, int]], folder: Path, seconds: float) -> str:
-    lines = [
-        "| backend | workers | requests | errors | req/s | p50 ms | p99 ms | run p50 ms | "
-        "run p99 ms | reports | chain |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
-    ]
+    lines = [load.TABLE_HEADER]
     for index, (label, url, workers) in enumerate(targets):
         place = folder / f"load{index}"
         place.mkdir()
         with fresh(url, place, "load") as database:
-            figures, chain, _errors = mixed_load(
+            figures, chain, _errors = load.mixed_load(
                 database, workers=workers, clients=50, seconds=seconds, folder=place
             )
-        state = "valid" if chain.get("valid") else "BROKEN"
-        lines.append(
-            f"| {label} | {workers} | {figures['requests']} | {figures['errors']} | "
-            f"{figures['throughput_rps']} | {figures['p50_ms']} | {figures['p99_ms']} | "
-            f"{figures['allocation_p50_ms']} | {figures['allocation_p99_ms']} | "
-            f"{figures['reports_created']} | {state} |"
-        )
+        lines.append(load.table_row(label, workers, figures, chain))
     return "\n".join(lines)
 
 
@@ -135,12 +116,14 @@ def render(quick: bool) -> str:
             if len(targets) == 1:
                 parts += ["PostgreSQL is not installed here: its rows are left out.", ""]
             parts += [
-                "**Published reads at 50 clients** (`bench/reads.py`, raw keep-alive sockets):",
+                "**Published reads at 50 clients** (`bench/reads.py`, raw keep-alive sockets: "
+                "a closed loop for throughput, then a steady load for latency):",
                 "",
                 reads_table(targets, folder, seconds),
                 "",
                 "**Mixed load** (`bench/load.py`: 50 clients, 20% runs, 40% shares, 40% budget "
-                f"tables, {seconds * 2:.0f} s):",
+                f"tables; a closed loop for {seconds * 2:.0f} s, then as long at a steady half "
+                "of its throughput):",
                 "",
                 load_table(targets, folder, seconds * 2),
                 "",

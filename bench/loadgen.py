@@ -83,14 +83,25 @@ async def _client(
     until: float,
     result: LoadResult,
     rng: random.Random,
+    pace: tuple[float, float, float] | None,
 ) -> None:
+    """Requests one after another; with ``pace`` (first, interval, end: perf_counter seconds)
+    each is due at its time, none after the end, and its latency runs from when it was due,
+    waiting included."""
     reader, writer = await asyncio.open_connection(host, port)
+    due = pace[0] if pace else 0.0
     try:
         while time.monotonic() < until:
             kind, method, path, key, body = choose(rng)
             payload = json.dumps(body).encode() if body is not None else b""
             headers = {"Authorization": f"Bearer {key}"}
             started = time.perf_counter()
+            if pace is not None:
+                if due >= pace[2]:
+                    break
+                if due > started:
+                    await asyncio.sleep(due - started)
+                started, due = due, due + pace[1]
             writer.write(request_bytes(method, path, f"{host}:{port}", headers, payload))
             await writer.drain()
             status, answer = await asyncio.wait_for(read_response(reader), timeout=60)
@@ -107,12 +118,20 @@ async def _client(
 
 
 async def _load(
-    base: str, keys: dict[str, str], *, clients: int, seconds: float, run_share: float, seed: int
+    base: str,
+    keys: dict[str, str],
+    *,
+    clients: int,
+    seconds: float,
+    run_share: float,
+    seed: int,
+    rate: float | None,
 ) -> LoadResult:
     result = LoadResult(seconds=seconds)
     until = time.monotonic() + seconds
     parts = urlsplit(base)
     choose = mix(keys, run_share=run_share)
+    start = time.perf_counter() + 0.1
     await asyncio.gather(
         *(
             _client(
@@ -122,6 +141,7 @@ async def _load(
                 until=until,
                 result=result,
                 rng=random.Random(seed + i),
+                pace=None if rate is None else (start + i / rate, clients / rate, start + seconds),
             )
             for i in range(clients)
         )
@@ -137,10 +157,24 @@ def run_load(
     seconds: float,
     run_share: float = 0.2,
     seed: int = 2027,
+    rate: float | None = None,
 ) -> LoadResult:
-    """Drive the server at ``base`` (loopback only) and return what happened."""
+    """Drive the server at ``base`` (loopback only) and return what happened.
+
+    Without ``rate`` each client sends again as soon as it is answered (a closed loop: the
+    throughput); with it the clients together offer ``rate`` requests a second, evenly spaced
+    (an open loop: the latency callers see at that load).
+    """
     if not base.startswith(("http://127.", "http://localhost", "http://[::1]")):
         raise ValueError("load is only ever sent to this machine's loopback")
     return asyncio.run(
-        _load(base, keys, clients=clients, seconds=seconds, run_share=run_share, seed=seed)
+        _load(
+            base,
+            keys,
+            clients=clients,
+            seconds=seconds,
+            run_share=run_share,
+            seed=seed,
+            rate=rate,
+        )
     )

@@ -3,7 +3,8 @@
 An httpx client saturates its own core before a server on the same two cores does, so the
 ratios between endpoints would measure the client. This one parses only the status line and
 Content-Length, and keeps every connection alive, so nearly all the CPU it leaves goes to the
-server. Loopback only.
+server. Loopback only. ``run`` is a closed loop (each connection sends again when answered:
+throughput); ``run_paced`` an open one at a fixed offered rate (latency as callers see it).
 """
 
 from __future__ import annotations
@@ -80,6 +81,42 @@ async def _connection(
         writer.close()
 
 
+async def _paced_connection(
+    host: str,
+    port: int,
+    request: bytes,
+    *,
+    first: float,
+    interval: float,
+    until: float,
+    result: RawResult,
+) -> None:
+    """One request every ``interval`` seconds from ``first`` on, whatever the answers take.
+
+    A latency runs from when the request was due, not from when it could be sent: a server
+    that falls behind makes the next requests wait too, and that waiting is counted (closed
+    loops leave it out, as a client that waits for each answer sends less when the server is
+    slow).
+    """
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        due = first
+        while due < until:
+            delay = due - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            writer.write(request)
+            await writer.drain()
+            status, _ = await read_response(reader)
+            result.latencies.append(time.perf_counter() - due)
+            result.statuses[status] = result.statuses.get(status, 0) + 1
+            due += interval
+    except (ConnectionError, asyncio.IncompleteReadError, ValueError) as exc:
+        result.errors.append(type(exc).__name__)
+    finally:
+        writer.close()
+
+
 def request_bytes(
     method: str, path: str, host: str, headers: dict[str, str], body: bytes = b""
 ) -> bytes:
@@ -92,10 +129,7 @@ def request_bytes(
 
 
 async def _load(url: str, headers: dict[str, str], *, clients: int, seconds: float) -> RawResult:
-    parts = urlsplit(url)
-    host, port = parts.hostname or "127.0.0.1", parts.port or 80
-    path = parts.path + (f"?{parts.query}" if parts.query else "")
-    request = request_bytes("GET", path, f"{host}:{port}", headers)
+    host, port, request = _target(url, headers)
     result = RawResult(seconds=seconds)
     until = time.monotonic() + seconds
     await asyncio.gather(
@@ -104,8 +138,51 @@ async def _load(url: str, headers: dict[str, str], *, clients: int, seconds: flo
     return result
 
 
-def run(url: str, headers: dict[str, str], *, clients: int, seconds: float) -> RawResult:
-    """Drive ``url`` (loopback only) with ``clients`` keep-alive connections for ``seconds``."""
+async def _paced(
+    url: str, headers: dict[str, str], *, clients: int, seconds: float, rate: float
+) -> RawResult:
+    host, port, request = _target(url, headers)
+    result = RawResult(seconds=seconds)
+    interval = clients / rate
+    start = time.perf_counter() + 0.1
+    until = start + seconds
+    await asyncio.gather(
+        *(
+            _paced_connection(
+                host,
+                port,
+                request,
+                first=start + index / rate,
+                interval=interval,
+                until=until,
+                result=result,
+            )
+            for index in range(clients)
+        )
+    )
+    return result
+
+
+def _target(url: str, headers: dict[str, str]) -> tuple[str, int, bytes]:
     if not url.startswith(("http://127.", "http://localhost", "http://[::1]")):
         raise ValueError("load is only ever sent to this machine's loopback")
+    parts = urlsplit(url)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 80
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    return host, port, request_bytes("GET", path, f"{host}:{port}", headers)
+
+
+def run(url: str, headers: dict[str, str], *, clients: int, seconds: float) -> RawResult:
+    """Drive ``url`` (loopback only) with ``clients`` keep-alive connections for ``seconds``,
+    each sending its next request as soon as the last is answered (a closed loop)."""
+    _target(url, headers)
     return asyncio.run(_load(url, headers, clients=clients, seconds=seconds))
+
+
+def run_paced(
+    url: str, headers: dict[str, str], *, clients: int, seconds: float, rate: float
+) -> RawResult:
+    """Offer ``url`` (loopback only) ``rate`` requests a second for ``seconds``, evenly spaced
+    over ``clients`` keep-alive connections (an open loop): the latency a caller sees at that
+    load, queueing included."""
+    return asyncio.run(_paced(url, headers, clients=clients, seconds=seconds, rate=rate))

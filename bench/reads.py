@@ -5,7 +5,9 @@
 One real server on loopback (the seeded 2027-2031 plan published), a light raw-socket client
 (bench/rawload.py) with N keep-alive connections, one endpoint at a time: GET /health, a finance
 department's GET /v1/ministries/JenV/share?year=2028, a budget tool's GET /v1/budget-table.
-Prints throughput, p50 and p99 per endpoint and the ratio to /health, as a Markdown table.
+Prints, per endpoint, the closed loop's throughput, p50 and p99 and its ratio to /health, then
+p50 and p99 at a steady offered load (half of /health's closed-loop rate, the same for every
+endpoint, requests evenly spaced and timed from when they were due), as a Markdown table.
 """
 
 from __future__ import annotations
@@ -19,8 +21,11 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.rawload import run  # noqa: E402
+from bench.rawload import run, run_paced  # noqa: E402
 from tests.servers import prepared, running_server  # noqa: E402
+
+PACED_SHARE = 0.5
+"""The steady load offered to every endpoint, as a share of GET /health's closed-loop rate."""
 
 
 def publish_plan(base: str, key: str) -> None:
@@ -51,8 +56,16 @@ def measure(
         result = run(base + path, headers, clients=clients, seconds=seconds)
         rows.append({"endpoint": label, **result.summary()})
     floor = float(rows[0]["rps"]) or 1.0  # type: ignore[arg-type]
-    for row in rows:
+    # The same steady load for every endpoint: half of what /health takes in a closed loop.
+    rate = round(floor * PACED_SHARE)
+    for row, (_, path, key) in zip(rows, targets, strict=True):
         row["ratio"] = round(float(row["rps"]) / floor, 2)  # type: ignore[arg-type]
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        paced = run_paced(base + path, headers, clients=clients, seconds=seconds, rate=rate)
+        row["paced_rps"] = rate
+        row["paced_p50_ms"] = paced.summary()["p50_ms"]
+        row["paced_p99_ms"] = paced.summary()["p99_ms"]
+        row["errors"] = int(row["errors"]) + int(paced.summary()["errors"])  # type: ignore[call-overload]
     return rows
 
 
@@ -64,6 +77,22 @@ def measure_reads(
     with running_server(url, log=folder / "server.log", workers=workers) as server:
         publish_plan(server.base, keys["negotiator"])
         return measure(server.base, keys, clients=clients, seconds=seconds)
+
+
+TABLE_HEADER = (
+    "| backend | workers | endpoint | closed loop req/s | p50 ms | p99 ms | × GET /health "
+    "| steady req/s | p50 ms | p99 ms | errors |\n"
+    "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+)
+
+
+def table_row(backend: str, workers: int, row: dict[str, object]) -> str:
+    """One endpoint's line: the closed loop (throughput), then the steady load (latency)."""
+    return (
+        f"| {backend} | {workers} | {row['endpoint']} | {row['rps']} | {row['p50_ms']} | "
+        f"{row['p99_ms']} | {row['ratio']} | {row['paced_rps']} | {row['paced_p50_ms']} | "
+        f"{row['paced_p99_ms']} | {row['errors']} |"
+    )
 
 
 def main() -> int:
@@ -80,13 +109,9 @@ def main() -> int:
             publish_plan(server.base, keys["negotiator"])
             rows = measure(server.base, keys, clients=args.clients, seconds=args.seconds)
     backend = url.split(":", 1)[0].split("+")[0]
-    print("| backend | workers | endpoint | req/s | p50 ms | p99 ms | errors | × /health |")
-    print("|---|---|---|---:|---:|---:|---:|---:|")
+    print(TABLE_HEADER)
     for row in rows:
-        print(
-            f"| {backend} | {args.workers} | {row['endpoint']} | {row['rps']} | {row['p50_ms']} "
-            f"| {row['p99_ms']} | {row['errors']} | {row['ratio']} |"
-        )
+        print(table_row(backend, args.workers, row))
     return 0 if all(row["errors"] == 0 for row in rows) else 1
 
 

@@ -72,6 +72,22 @@ class TestUnderLoad:
             range(first + 1, first + 1 + len(result.created_ids))
         )
 
+    def test_a_steady_load_offers_its_rate_and_no_more(self, fresh: str, tmp_path: Path):
+        """The open loop of bench/load.py sends at the rate asked, whatever the answers take,
+        where a closed loop with as many clients sends as fast as it is answered."""
+        keys = prepared(fresh)
+        rate, seconds, clients = 20.0, 3.0, 10
+        with running_server(fresh, log=tmp_path / "server.log") as server:
+            _publish_first(server.base, keys)
+            steady = run_load(server.base, keys, clients=clients, seconds=seconds, rate=rate)
+            closed = run_load(server.base, keys, clients=clients, seconds=seconds)
+            chain = _chain(server.base, keys)
+        print(f"\nsteady: {steady.summary()}\nclosed: {closed.summary()}")
+        assert steady.errors == [] and closed.errors == []
+        assert 0 < steady.requests <= rate * seconds
+        assert closed.requests > steady.requests
+        assert chain["valid"] is True, chain["findings"]
+
 
 class TestKilledServer:
     def test_sigkill_during_runs_leaves_no_half_report_and_an_intact_chain(
