@@ -60,6 +60,8 @@ def carried_totals(problem: Problem, *, budget: Budget = UNLIMITED) -> dict[str,
     True
     """
     totals = clipped_totals(problem)
+    if sum(totals.values()) != problem.total:
+        return None
     if has_closed_form(problem) or can_carry(problem, totals, budget=budget):
         return totals
     return None

@@ -115,7 +115,7 @@ class MaxFlow(Generic[Number]):
         """
         noise, room = self.noise, self.room
         total: Number = noise - noise
-        source = room[SOURCE]
+        source = room.get(SOURCE, {})
         for a in list(source):
             if a == SINK:
                 continue

@@ -187,11 +187,16 @@ def _verified(
     free = _free(problem)
     marginals: tuple[Marginal, ...] = ()
     if free:
-        try:
-            family = totals_family(problem)
-            first = first_round(free, family, solver=solver, attempt=ATTEMPTS[0], budget=budget)
-        except (SolverError, Infeasible):
-            first = Structure()
+        family = totals_family(problem)
+        first: Structure[str] = Structure()
+        # As the LP rounds would, a round that fails at one attempt's tolerances is tried at
+        # the next.
+        for attempt in ATTEMPTS:
+            try:
+                first = first_round(free, family, solver=solver, attempt=attempt, budget=budget)
+                break
+            except (SolverError, Infeasible):
+                continue
         top = max(abs(totals[m] - problem.target(m)) / problem.target(m) for m in free)
         agrees = bool(first.levels) and (
             abs(first.levels[0] - float(top)) <= 1e-9 * max(1.0, float(top))

@@ -170,8 +170,8 @@ class _IdleModels(threading.local):
     """HiGHS models this thread's solves have finished with, by tolerance, for the next ones.
 
     Creating a HiGHS model and freeing it again costs more than many of the engine's LPs
-    take to solve; a model handed back is emptied (``clearModel``: rows, columns, basis and
-    solution) and keeps only its options, which depend on nothing but ``tight``.
+    take to solve; a model handed back is emptied at once (``clearModel``: rows, columns,
+    basis and solution) and keeps only its options, which depend on nothing but ``tight``.
     """
 
     def __init__(self) -> None:
@@ -185,9 +185,11 @@ MAX_IDLE = 4
 
 
 def release_highs(model: Any, *, tight: bool) -> None:
-    """Hand a model from ``new_highs`` back for reuse; its owner must not touch it again."""
+    """Hand a model from ``new_highs`` back for reuse, emptied at once (an idle model holds
+    no LP); its owner must not touch it again."""
     idle = _idle.models[tight]
-    if len(idle) < MAX_IDLE:
+    if model is not None and len(idle) < MAX_IDLE and all(model is not m for m in idle):
+        model.clearModel()
         idle.append(model)
 
 
@@ -205,9 +207,7 @@ def new_highs(*, tight: bool) -> Any:
 
     idle = _idle.models[tight]
     if idle:
-        model = idle.pop()
-        model.clearModel()
-        return model
+        return idle.pop()
     _swallow_highs_banner()
     model = _bare_highs(highspy)()
     model.setOptionValue("output_flag", False)
@@ -285,9 +285,10 @@ class WarmRounds:
         self.bound_rows = {n: i for n, i in self.rows.items() if not n.startswith("deviation_")}
 
     def close(self) -> None:
-        """Release the HiGHS model for the next solves; this object is done."""
-        release_highs(self.model, tight=self.tight)
-        self.model = None
+        """Release the HiGHS model for the next solves; this object is done (a second call
+        does nothing)."""
+        model, self.model = self.model, None
+        release_highs(model, tight=self.tight)
 
     def hold(self, names: tuple[str, str], interval: tuple[float, float]) -> None:
         """Hold an item: its rows ``above`` and ``below`` drop z and bound it to ``interval``."""
@@ -354,9 +355,10 @@ class WarmElastic:
             )
 
     def close(self) -> None:
-        """Release the HiGHS model for the next solves; this object is done."""
-        release_highs(self.model, tight=self.tight)
-        self.model = None
+        """Release the HiGHS model for the next solves; this object is done (a second call
+        does nothing)."""
+        model, self.model = self.model, None
+        release_highs(model, tight=self.tight)
 
     def solve(
         self,
@@ -509,37 +511,23 @@ class BulkHiGHS(pulp.HiGHS):  # type: ignore[misc]
 
 @functools.cache
 def _swallow_highs_banner() -> None:
-    """Create the first HiGHS instance with stdout muted; later calls return at once.
+    """Create the first HiGHS instance with stdout muted.
 
-    HiGHS prints a copyright banner on stdout when its first instance in a process is
-    created, even with output switched off; that would corrupt JSON written to stdout by the
-    CLI. It prints it only once, so only the first call mutes anything: redirecting the
-    process's stdout for every model cost more than many of the LPs take to solve.
+    HiGHS prints a copyright banner on stdout when its first instance is created, even with
+    output switched off; that would corrupt JSON written to stdout by the CLI.
     """
-    global _banner_swallowed
-    if _banner_swallowed:
-        return
     import highspy
 
-    with _banner_lock:
-        if _banner_swallowed:
-            return
-        sys.stdout.flush()
-        saved = os.dup(1)
-        try:
-            with open(os.devnull, "w") as sink, contextlib.redirect_stdout(io.StringIO()):
-                os.dup2(sink.fileno(), 1)
-                highspy.Highs()  # type: ignore[no-untyped-call]
-                _flush_c_stdout()
-        finally:
-            os.dup2(saved, 1)
-            os.close(saved)
-        _banner_swallowed = True
-
-
-_banner_lock = threading.Lock()
-_banner_swallowed = False
-"""True once the first HiGHS instance of this process was created (and its banner muted)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as sink, contextlib.redirect_stdout(io.StringIO()):
+            os.dup2(sink.fileno(), 1)
+            highspy.Highs()  # type: ignore[no-untyped-call]
+            _flush_c_stdout()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def _flush_c_stdout() -> None:

@@ -123,3 +123,21 @@ class TestLargeParts:
         margins = peel_forced_cells(problem, dict(allocation.totals))
         exact = leximin_cells(problem, margins, solver=None, attempt=ATTEMPTS[0])
         assert all(allocation.cells[cell] == value for cell, value in exact.items())
+
+
+class TestMaxFlow:
+    def test_a_graph_without_sources_carries_nothing(self) -> None:
+        from allocation.budget import UNLIMITED
+        from allocation.flows import MaxFlow
+
+        assert MaxFlow({0: {1: 5}}, noise=0, budget=UNLIMITED).run() == 0
+
+    def test_short_paths_then_searches_reach_the_maximum(self) -> None:
+        from allocation.budget import UNLIMITED
+        from allocation.flows import SINK, SOURCE, MaxFlow
+
+        # Pools 0 and 1 (3 each), ministries 2 and 3 (4 and 2); pool 0 reaches both, pool 1
+        # only ministry 2. Pushing pool 0 to ministry 2 first leaves pool 1 stuck until the
+        # search reroutes through ministry 3.
+        arcs = {SOURCE: {0: 3, 1: 3}, 0: {2: 3, 3: 3}, 1: {2: 3}, 2: {SINK: 4}, 3: {SINK: 2}}
+        assert MaxFlow(arcs, noise=0, budget=UNLIMITED).run() == 6

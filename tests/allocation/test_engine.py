@@ -134,6 +134,24 @@ class TestReusedHiGHSModels:
         assert new_highs(tight=True) is not model
         release_highs(again, tight=False)
 
+    def test_releasing_twice_or_nothing_keeps_the_pool_sound(self) -> None:
+        from allocation import solve
+        from allocation.leximin import ATTEMPTS
+        from allocation.model import build_problem
+        from allocation.rules import totals_family
+        from allocation.solve import WarmRounds
+
+        problem = build_problem(parse_scenario(self.capped()))
+        round_lp = totals_family(problem).build(list(problem.ministries[:2]), {})
+        warm = WarmRounds(round_lp, tight=ATTEMPTS[0].tight)
+        warm.close()
+        warm.close()
+        solve.release_highs(None, tight=True)
+        idle = solve._idle.models[True]
+        assert None not in idle
+        assert len({id(model) for model in idle}) == len(idle)
+        assert allocate(parse_scenario(self.capped())).status == "optimal"
+
     def test_an_allocation_leaves_its_models_idle_for_the_next(self) -> None:
         first = allocate(parse_scenario(self.capped())).to_dict()
         idle = self.idle()
