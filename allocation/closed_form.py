@@ -29,7 +29,9 @@ optimality certificate run as on every other path.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from fractions import Fraction
+from typing import TypeVar
 
 from allocation.budget import UNLIMITED, Budget
 from allocation.flows import SINK, SOURCE, MaxFlow
@@ -60,11 +62,11 @@ def carried_totals(problem: Problem, *, budget: Budget = UNLIMITED) -> dict[str,
     True
     """
     totals = clipped_totals(problem)
-    if sum(totals.values()) != problem.total:
-        return None
-    if has_closed_form(problem) or can_carry(problem, totals, budget=budget):
-        return totals
-    return None
+    if has_closed_form(problem):
+        carried = sum(totals.values()) == problem.total
+    else:
+        carried = can_carry(problem, totals, budget=budget)
+    return totals if carried else None
 
 
 def can_carry(problem: Problem, totals: dict[str, Fraction], *, budget: Budget = UNLIMITED) -> bool:
@@ -175,14 +177,7 @@ def _ratio_from_floats(problem: Problem, carriers: list[str]) -> Fraction | None
         | {low / target for target, low, _ in as_float}
         | {high / target for target, _, high in as_float if high is not None}
     )
-    first, last = 1, len(points)
-    while first < last:
-        middle = (first + last) // 2
-        if sum_at(points[middle]) < total:
-            first = middle + 1
-        else:
-            last = middle
-    start = points[first - 1]
+    start = _segment_start(points, lambda ratio: sum_at(ratio) < total)
     slope = sum(
         target
         for target, low, high in as_float
@@ -226,22 +221,31 @@ def _ratio_by_bisection(problem: Problem, carriers: list[str]) -> Fraction:
         upper = problem.upper(ministry)
         if upper is not None:
             points.add(Fraction(upper) / target)
-    ordered = sorted(points)
-    # The first breakpoint (after 0) where the sum reaches T ends the segment; past the last
-    # one the segment is unbounded.
-    first, last = 1, len(ordered)
-    while first < last:
-        middle = (first + last) // 2
-        if _sum_at(problem, carriers, ratio=ordered[middle]) < total:
-            first = middle + 1
-        else:
-            last = middle
-    low = ordered[first - 1]
+    low = _segment_start(
+        sorted(points), lambda ratio: _sum_at(problem, carriers, ratio=ratio) < total
+    )
     slope = sum(
         (problem.target(m) for m in carriers if _is_free_above(problem, m, ratio=low)),
         Fraction(0),
     )
     return low if slope == 0 else low + (total - _sum_at(problem, carriers, ratio=low)) / slope
+
+
+Ratio = TypeVar("Ratio", float, Fraction)
+
+
+def _segment_start(points: Sequence[Ratio], below: Callable[[Ratio], bool]) -> Ratio:
+    """The breakpoint that starts the segment on which the sum reaches T, by bisection (the
+    sum is non-decreasing in λ): the one before the first breakpoint after 0 where the sum is
+    no longer ``below`` T; past the last one the segment is unbounded."""
+    first, last = 1, len(points)
+    while first < last:
+        middle = (first + last) // 2
+        if below(points[middle]):
+            first = middle + 1
+        else:
+            last = middle
+    return points[first - 1]
 
 
 def _is_free_above(problem: Problem, ministry: str, *, ratio: Fraction) -> bool:

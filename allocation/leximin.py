@@ -166,40 +166,27 @@ def run_rounds(
 ) -> Structure[Item]:
     """Run Ogryczak rounds until every item is blocked; return the structure found."""
     structure: Structure[Item] = Structure()
-    with _Rounds(family, solver=solver, attempt=attempt, budget=budget) as rounds:
-        return _run(rounds, items, family, structure, solver=solver, attempt=attempt, budget=budget)
-
-
-def _run(
-    rounds: _Rounds[Item],
-    items: Sequence[Item],
-    family: Family[Item],
-    structure: Structure[Item],
-    *,
-    solver: str,
-    attempt: Attempt,
-    budget: Budget,
-) -> Structure[Item]:
     free = list(items)
-    while free:
-        budget.check()
-        held = _holds(structure, slack=hold_slack(solver))
-        outcome = rounds.next(free, held, structure)
-        reader = _Reader(family, outcome, attempt.tolerance, reported_precision(solver))
-        _collect_certificate(structure, reader)
-        newly = _blocked_by_duals(free, reader)
-        level_index = len(structure.levels)
-        if not newly and outcome.level <= attempt.tolerance:
-            structure.zero_levels.add(level_index)
-            newly = dict.fromkeys(free, 0)
-        elif not newly:
-            newly = _blocked_by_checks(
-                free, held, reader=reader, solver=solver, attempt=attempt, budget=budget
-            )
-        structure.levels.append(max(outcome.level, 0.0))
-        for item, sign in newly.items():
-            structure.blocked[item] = Blocked(level_index, sign, family.ratio(item, outcome))
-        free = [item for item in free if item not in newly]
+    with _Rounds(family, solver=solver, attempt=attempt, budget=budget) as rounds:
+        while free:
+            budget.check()
+            held = _holds(structure, slack=hold_slack(solver))
+            outcome = rounds.next(free, held, structure)
+            reader = _Reader(family, outcome, attempt.tolerance, reported_precision(solver))
+            _collect_certificate(structure, reader)
+            newly = _blocked_by_duals(free, reader)
+            level_index = len(structure.levels)
+            if not newly and outcome.level <= attempt.tolerance:
+                structure.zero_levels.add(level_index)
+                newly = dict.fromkeys(free, 0)
+            elif not newly:
+                newly = _blocked_by_checks(
+                    free, held, reader=reader, solver=solver, attempt=attempt, budget=budget
+                )
+            structure.levels.append(max(outcome.level, 0.0))
+            for item, sign in newly.items():
+                structure.blocked[item] = Blocked(level_index, sign, family.ratio(item, outcome))
+            free = [item for item in free if item not in newly]
     return structure
 
 

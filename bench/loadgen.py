@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from bench.rawload import read_response, request_bytes
+from bench.rawload import LEAD, Pace, paces, read_response, request_bytes
 
 READ_SHARE, READ_TABLE, RUN = "share", "budget-table", "allocation"
 
@@ -83,13 +83,11 @@ async def _client(
     until: float,
     result: LoadResult,
     rng: random.Random,
-    pace: tuple[float, float, float] | None,
+    pace: Pace | None,
 ) -> None:
-    """Requests one after another; with ``pace`` (first, interval, end: perf_counter seconds)
-    each is due at its time, none after the end, and its latency runs from when it was due,
-    waiting included."""
+    """Requests one after another; with a ``pace``, each when it is due, timed from then."""
     reader, writer = await asyncio.open_connection(host, port)
-    due = pace[0] if pace else 0.0
+    due = pace.first if pace else 0.0
     try:
         while time.monotonic() < until:
             kind, method, path, key, body = choose(rng)
@@ -97,11 +95,9 @@ async def _client(
             headers = {"Authorization": f"Bearer {key}"}
             started = time.perf_counter()
             if pace is not None:
-                if due >= pace[2]:
+                if not await pace.wait(due):
                     break
-                if due > started:
-                    await asyncio.sleep(due - started)
-                started, due = due, due + pace[1]
+                started, due = due, due + pace.interval
             writer.write(request_bytes(method, path, f"{host}:{port}", headers, payload))
             await writer.drain()
             status, answer = await asyncio.wait_for(read_response(reader), timeout=60)
@@ -128,10 +124,9 @@ async def _load(
     rate: float | None,
 ) -> LoadResult:
     result = LoadResult(seconds=seconds)
-    until = time.monotonic() + seconds
+    until = time.monotonic() + seconds + (LEAD if rate else 0.0)
     parts = urlsplit(base)
     choose = mix(keys, run_share=run_share)
-    start = time.perf_counter() + 0.1
     await asyncio.gather(
         *(
             _client(
@@ -141,9 +136,9 @@ async def _load(
                 until=until,
                 result=result,
                 rng=random.Random(seed + i),
-                pace=None if rate is None else (start + i / rate, clients / rate, start + seconds),
+                pace=pace,
             )
-            for i in range(clients)
+            for i, pace in enumerate(paces(clients, rate, seconds))
         )
     )
     return result

@@ -63,54 +63,61 @@ async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
     return status, body
 
 
+@dataclass(frozen=True)
+class Pace:
+    """When one connection's requests are due (perf_counter seconds): from ``first``, one
+    every ``interval``, none from ``end`` on.
+
+    A latency then runs from when the request was due, not from when it could be sent: a
+    server that falls behind makes the next requests wait too, and that waiting is counted
+    (a closed loop leaves it out, as a client that waits for each answer sends less when the
+    server is slow).
+    """
+
+    first: float
+    interval: float
+    end: float
+
+    async def wait(self, due: float) -> bool:
+        """Sleep until ``due``; False, at once, when it is past the end."""
+        if due >= self.end:
+            return False
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        return True
+
+
+LEAD = 0.1
+"""Seconds between starting a steady load and its first request: the connections open."""
+
+
+def paces(clients: int, rate: float | None, seconds: float) -> list[Pace | None]:
+    """Per connection, its pace for ``rate`` requests a second over all of them, evenly
+    spaced; None for each when there is no rate (a closed loop)."""
+    if rate is None:
+        return [None] * clients
+    start = time.perf_counter() + LEAD
+    return [Pace(start + index / rate, clients / rate, start + seconds) for index in range(clients)]
+
+
 async def _connection(
-    host: str, port: int, request: bytes, *, until: float, result: RawResult
+    host: str, port: int, request: bytes, *, until: float, result: RawResult, pace: Pace | None
 ) -> None:
     reader, writer = await asyncio.open_connection(host, port)
+    due = pace.first if pace else 0.0
     try:
         while time.monotonic() < until:
             started = time.perf_counter()
+            if pace is not None:
+                if not await pace.wait(due):
+                    break
+                started, due = due, due + pace.interval
             writer.write(request)
             await writer.drain()
             status, _ = await read_response(reader)
             result.latencies.append(time.perf_counter() - started)
             result.statuses[status] = result.statuses.get(status, 0) + 1
-    except (ConnectionError, asyncio.IncompleteReadError, ValueError) as exc:
-        result.errors.append(type(exc).__name__)
-    finally:
-        writer.close()
-
-
-async def _paced_connection(
-    host: str,
-    port: int,
-    request: bytes,
-    *,
-    first: float,
-    interval: float,
-    until: float,
-    result: RawResult,
-) -> None:
-    """One request every ``interval`` seconds from ``first`` on, whatever the answers take.
-
-    A latency runs from when the request was due, not from when it could be sent: a server
-    that falls behind makes the next requests wait too, and that waiting is counted (closed
-    loops leave it out, as a client that waits for each answer sends less when the server is
-    slow).
-    """
-    reader, writer = await asyncio.open_connection(host, port)
-    try:
-        due = first
-        while due < until:
-            delay = due - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            writer.write(request)
-            await writer.drain()
-            status, _ = await read_response(reader)
-            result.latencies.append(time.perf_counter() - due)
-            result.statuses[status] = result.statuses.get(status, 0) + 1
-            due += interval
     except (ConnectionError, asyncio.IncompleteReadError, ValueError) as exc:
         result.errors.append(type(exc).__name__)
     finally:
@@ -128,36 +135,16 @@ def request_bytes(
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
 
-async def _load(url: str, headers: dict[str, str], *, clients: int, seconds: float) -> RawResult:
-    host, port, request = _target(url, headers)
-    result = RawResult(seconds=seconds)
-    until = time.monotonic() + seconds
-    await asyncio.gather(
-        *(_connection(host, port, request, until=until, result=result) for _ in range(clients))
-    )
-    return result
-
-
-async def _paced(
-    url: str, headers: dict[str, str], *, clients: int, seconds: float, rate: float
+async def _load(
+    url: str, headers: dict[str, str], *, clients: int, seconds: float, rate: float | None
 ) -> RawResult:
     host, port, request = _target(url, headers)
     result = RawResult(seconds=seconds)
-    interval = clients / rate
-    start = time.perf_counter() + 0.1
-    until = start + seconds
+    until = time.monotonic() + seconds + (LEAD if rate else 0.0)
     await asyncio.gather(
         *(
-            _paced_connection(
-                host,
-                port,
-                request,
-                first=start + index / rate,
-                interval=interval,
-                until=until,
-                result=result,
-            )
-            for index in range(clients)
+            _connection(host, port, request, until=until, result=result, pace=pace)
+            for pace in paces(clients, rate, seconds)
         )
     )
     return result
@@ -175,8 +162,7 @@ def _target(url: str, headers: dict[str, str]) -> tuple[str, int, bytes]:
 def run(url: str, headers: dict[str, str], *, clients: int, seconds: float) -> RawResult:
     """Drive ``url`` (loopback only) with ``clients`` keep-alive connections for ``seconds``,
     each sending its next request as soon as the last is answered (a closed loop)."""
-    _target(url, headers)
-    return asyncio.run(_load(url, headers, clients=clients, seconds=seconds))
+    return asyncio.run(_load(url, headers, clients=clients, seconds=seconds, rate=None))
 
 
 def run_paced(
@@ -185,4 +171,4 @@ def run_paced(
     """Offer ``url`` (loopback only) ``rate`` requests a second for ``seconds``, evenly spaced
     over ``clients`` keep-alive connections (an open loop): the latency a caller sees at that
     load, queueing included."""
-    return asyncio.run(_paced(url, headers, clients=clients, seconds=seconds, rate=rate))
+    return asyncio.run(_load(url, headers, clients=clients, seconds=seconds, rate=rate))
